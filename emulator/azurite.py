@@ -1,0 +1,283 @@
+"""Find, install, start and stop Azurite, the real Azure Storage emulator.
+
+Azurite is the npm package, pinned (3.36+ needs Node.js 21), installed once into a per-user cache and run with
+the machine's Node.js. It always runs with ``--skipApiVersionCheck`` (the Python SDK speaks a newer API version),
+``--disableTelemetry`` (otherwise it calls out to the internet) and on-disk persistence (in-memory mode stalls for
+seconds after a few thousand messages). It is stopped with SIGTERM: a SIGKILL can lose writes of the last seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from framework.errors import ExchangeError, StorageUnavailableError
+from framework.storage import DEV_PORTS, dev_connection_string
+
+AZURITE_VERSION = "3.35.0"
+START_TIMEOUT_S = 20.0
+
+
+class AzuriteError(ExchangeError):
+    """Azurite could not be installed, started or reached."""
+
+
+@dataclass(frozen=True)
+class AzuriteEndpoints:
+    """Where an Azurite listens."""
+
+    host: str = "127.0.0.1"
+    #: Blob, queue and table ports.
+    ports: dict[str, int] = field(default_factory=lambda: dict(DEV_PORTS))
+
+    @property
+    def queue_port(self) -> int:
+        """The queue service port."""
+        return self.ports["Queue"]
+
+    @property
+    def blob_port(self) -> int:
+        """The blob service port."""
+        return self.ports["Blob"]
+
+    @property
+    def connection_string(self) -> str:
+        """An explicit connection string (``UseDevelopmentStorage=true`` only works on the default ports)."""
+        return dev_connection_string(self.host, self.ports)
+
+
+def cache_dir() -> Path:
+    """Where the pinned Azurite is installed: ``$EXCHANGE_CACHE_DIR`` or ``~/.cache/exchange``."""
+    base = os.environ.get("EXCHANGE_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "exchange"
+    )
+    return Path(base) / f"azurite-{AZURITE_VERSION}"
+
+
+def is_listening(host: str, port: int, timeout: float = 0.3) -> bool:
+    """True when something accepts TCP connections on ``host:port``."""
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=timeout):
+        return True
+    return False
+
+
+def answers(endpoints: AzuriteEndpoints, timeout: float = 2.0) -> bool:
+    """True when the queue service at ``endpoints`` answers a real request (not just any open port)."""
+    if not is_listening(endpoints.host, endpoints.queue_port):
+        return False
+    from azure.storage.queue import QueueServiceClient
+
+    client = QueueServiceClient.from_connection_string(
+        endpoints.connection_string, retry_total=0, connection_timeout=timeout, read_timeout=timeout
+    )
+    try:
+        next(iter(client.list_queues(results_per_page=1)), None)
+    except Exception:
+        return False
+    finally:
+        client.close()
+    return True
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def _node() -> str:
+    node = shutil.which("node")
+    if node is None:
+        raise AzuriteError(
+            "Node.js is not installed: Azurite, the storage emulator, runs on Node.js.",
+            hint="install Node.js 20 (for example `apt-get install nodejs npm`), or point exchange at a running "
+            "storage account with --storage",
+        )
+    return node
+
+
+def install(target: Path | None = None) -> Path:
+    """Install the pinned Azurite into ``target`` (the cache by default) unless it is there; return its script."""
+    target = target or cache_dir()
+    script = target / "node_modules" / "azurite" / "dist" / "src" / "azurite.js"
+    if script.exists():
+        return script
+    _node()
+    npm = shutil.which("npm")
+    if npm is None:
+        raise AzuriteError("npm is not installed, so Azurite cannot be installed.", hint="install npm")
+    target.mkdir(parents=True, exist_ok=True)
+    with open(target / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # parallel test sessions install once
+        if script.exists():
+            return script
+        proc = subprocess.run(
+            [npm, "install", "--no-audit", "--no-fund", "--prefix", str(target), f"azurite@{AZURITE_VERSION}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode != 0 or not script.exists():
+            raise AzuriteError(
+                f"npm could not install azurite@{AZURITE_VERSION} into {target}:\n{proc.stderr.strip()[-2000:]}",
+                hint="check that the npm registry is reachable, or install Azurite yourself and start it",
+            )
+    return script
+
+
+@dataclass
+class AzuriteProcess:
+    """An Azurite that this process started."""
+
+    endpoints: AzuriteEndpoints
+    location: Path
+    pid: int
+    _popen: subprocess.Popen[bytes] | None = None
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop gracefully with SIGTERM (Azurite saves its metadata), SIGKILL only if it does not exit."""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGTERM)
+        if self._popen is not None:
+            try:
+                self._popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._popen.kill()
+                self._popen.wait()
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and _alive(self.pid):
+            time.sleep(0.05)
+        if _alive(self.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child is not alive for our purposes.
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split(") ", 1)[1][:1] != "Z"
+    return True
+
+
+def start(
+    location: Path,
+    endpoints: AzuriteEndpoints | None = None,
+    *,
+    detach: bool = False,
+    log_file: Path | None = None,
+) -> AzuriteProcess:
+    """Start Azurite with its data in ``location`` and wait until its queue service answers.
+
+    ``endpoints`` defaults to free ports on 127.0.0.1. ``detach`` starts it in its own session so that it outlives
+    this process (``exchange azurite start``).
+    """
+    endpoints = endpoints or AzuriteEndpoints(ports={"Blob": free_port(), "Queue": free_port(), "Table": free_port()})
+    for kind, port in endpoints.ports.items():
+        if is_listening(endpoints.host, port):
+            raise AzuriteError(
+                f"Cannot start Azurite: port {port} ({kind.lower()} service) on {endpoints.host} is in use.",
+                hint="stop what uses it, or let exchange pick free ports",
+            )
+    script = install()
+    location.mkdir(parents=True, exist_ok=True)
+    args = [
+        _node(),
+        str(script),
+        "--silent",
+        "--skipApiVersionCheck",
+        "--disableTelemetry",
+        "--location",
+        str(location),
+    ]
+    for kind, port in endpoints.ports.items():
+        args += [f"--{kind.lower()}Host", endpoints.host, f"--{kind.lower()}Port", str(port)]
+    log = open(log_file or location / "azurite.log", "ab")  # noqa: SIM115 - handed to the child
+    popen = subprocess.Popen(
+        args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=detach
+    )
+    log.close()
+    proc = AzuriteProcess(endpoints, location, popen.pid, None if detach else popen)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not answers(endpoints):
+        if popen.poll() is not None or time.monotonic() > deadline:
+            proc.stop(timeout=2)
+            tail = (location / "azurite.log").read_text(errors="replace")[-1500:] if log_file is None else ""
+            raise AzuriteError(f"Azurite did not start on {endpoints.host}:{endpoints.queue_port}.\n{tail}")
+        time.sleep(0.05)
+    return proc
+
+
+# -- a detached Azurite recorded in a state file (``exchange azurite start|stop|status``) ---------------------
+
+
+def state_file(project_dir: Path) -> Path:
+    """Where a detached Azurite started for ``project_dir`` is recorded."""
+    return project_dir / ".exchange" / "azurite.json"
+
+
+def start_detached(project_dir: Path, endpoints: AzuriteEndpoints | None = None) -> AzuriteProcess:
+    """Start an Azurite that outlives this process, with its data under ``project_dir/.exchange/azurite``."""
+    proc = start(project_dir / ".exchange" / "azurite", endpoints or AzuriteEndpoints(), detach=True)
+    state_file(project_dir).write_text(
+        json.dumps({"pid": proc.pid, "location": str(proc.location), **asdict(proc.endpoints)})
+    )
+    return proc
+
+
+def recorded(project_dir: Path) -> AzuriteProcess | None:
+    """The detached Azurite recorded for ``project_dir``, if its process is still alive."""
+    path = state_file(project_dir)
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text())
+    if not _alive(int(data["pid"])):
+        path.unlink(missing_ok=True)
+        return None
+    return AzuriteProcess(AzuriteEndpoints(data["host"], data["ports"]), Path(data["location"]), int(data["pid"]))
+
+
+def stop_detached(project_dir: Path) -> bool:
+    """Stop the detached Azurite recorded for ``project_dir``; False when there was none."""
+    proc = recorded(project_dir)
+    if proc is None:
+        return False
+    proc.stop()
+    state_file(project_dir).unlink(missing_ok=True)
+    return True
+
+
+def ensure(
+    project_dir: Path, endpoints: AzuriteEndpoints | None = None
+) -> tuple[AzuriteEndpoints, AzuriteProcess | None]:
+    """An Azurite that answers: one already running at ``endpoints`` (default ports), else a newly started one.
+
+    Returns the endpoints and the process when this call started it (the caller stops it).
+    """
+    endpoints = endpoints or AzuriteEndpoints()
+    if answers(endpoints):
+        return endpoints, None
+    if any(is_listening(endpoints.host, port) for port in endpoints.ports.values()):
+        raise StorageUnavailableError(
+            f"Something listens on {endpoints.host}:{endpoints.queue_port} but it is not a working Azurite queue "
+            "service.",
+            hint="stop it, or pass --storage with a connection string to the storage you want to use",
+        )
+    proc = start(project_dir / ".exchange" / "azurite", endpoints)
+    return endpoints, proc

@@ -1,0 +1,30 @@
+"""The one error family of exchange.
+
+Every error a user can cause or fix derives from :class:`ExchangeError`. The CLI translates them once, at the
+edge, into a readable message; nothing below the CLI prints or exits.
+"""
+
+from __future__ import annotations
+
+
+class ExchangeError(Exception):
+    """Base of every error exchange raises on purpose.
+
+    ``hint`` says what to do about it; the CLI prints it under the message.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
+
+
+class ConfigurationError(ExchangeError):
+    """A setting, a config key or a connection string is missing or invalid."""
+
+
+class StorageUnavailableError(ExchangeError):
+    """Azure Storage (or Azurite) cannot be reached."""

@@ -1,0 +1,1 @@
+"""Shared test set-up: the exchange pytest plugin (installed as an entry point) provides the fixtures."""
