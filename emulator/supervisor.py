@@ -71,6 +71,10 @@ def bind_http(bind: str, port: int) -> socket.socket:
     return sock
 
 
+def _shown(path: Path, base: Path) -> str:
+    return str(path.relative_to(base)) if path.is_relative_to(base) else str(path)
+
+
 def watch_filter(_change: Any, path: str) -> bool:
     """Reload for Python and JSON files outside caches, virtualenvs and exchange's own state."""
     parts = Path(path).parts
@@ -104,7 +108,8 @@ class Supervisor:
             if self.options.reload:
                 self._watch()
             else:
-                self._stop.wait()
+                while not self._stop.wait(0.5):
+                    self.replace_dead_workers()
         finally:
             self._shutdown_workers()
             self._http.close()
@@ -114,8 +119,19 @@ class Supervisor:
 
         paths = [self.options.deployment_dir, *self.options.watch_paths]
         # step=20 ms: FIELD-NOTES measured ~30 ms from write to yield (67 ms with the default 50 ms step).
-        for changes in watch(*paths, watch_filter=watch_filter, stop_event=self._stop, step=20, debounce=400):
-            self.swap(changed=sorted({Path(p) for _, p in changes}))
+        for changes in watch(
+            *paths,
+            watch_filter=watch_filter,
+            stop_event=self._stop,
+            step=20,
+            debounce=400,
+            rust_timeout=500,
+            yield_on_timeout=True,
+        ):
+            if changes:
+                self.swap(changed=sorted({Path(p) for _, p in changes}))
+            else:
+                self.replace_dead_workers()
 
     def swap(self, changed: list[Path] | None) -> bool:
         """Replace the running generation with one on the current code. False when the new code fails to load."""
@@ -148,6 +164,23 @@ class Supervisor:
         )
         self._spawn_spares()
         return True
+
+    def replace_dead_workers(self) -> None:
+        """A worker that died (killed, crashed) is replaced by a warm one on the same code, as the host would."""
+        for i, worker in enumerate(self.active):
+            code = worker.popen.poll()
+            if code is None or not self._spares:
+                continue
+            self._say(f"worker {worker.index} (pid {worker.pid}) exited with {code}; starting a new one")
+            worker.control.close()
+            fresh = self._spares.pop()
+            event = fresh.load(self.config)
+            if event.get("event") == "loaded" and fresh.start():
+                self.active[i] = fresh
+            else:
+                self._say(f"the replacement worker failed: {event.get('error')}")
+                fresh.stop(self.options.drain_timeout)
+            self._spares.append(WorkerProcess.spawn(worker.index, self._http))
 
     def shutdown(self) -> None:
         """Ask :meth:`serve` to return (thread-safe; from a signal handler too)."""
