@@ -30,6 +30,18 @@ class StorageUnavailableError(ExchangeError):
     """Azure Storage (or Azurite) cannot be reached."""
 
 
+class DatabaseUnavailableError(ExchangeError):
+    """The SQL database cannot be reached (server down, wrong host or port, unreadable file)."""
+
+
+class EntityNotFoundError(ExchangeError):
+    """No entity with that id is visible to the current tenant."""
+
+
+class TenantRequiredError(ExchangeError):
+    """A tenant-scoped operation ran outside any ``tenant_context``."""
+
+
 class MessageFormatError(ExchangeError):
     """A message that is not a valid exchange envelope or JSON object."""
 
