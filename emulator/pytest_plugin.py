@@ -25,6 +25,7 @@ from framework.queues import Encoding
 
 if TYPE_CHECKING:
     from framework.db import Database
+    from framework.processor_context import ProcessorContext
     from framework.services import EntityService, ProcessingErrorService, ProcessingService, StateTrackingService
 
 
@@ -245,3 +246,19 @@ def test_tenant() -> dict[str, str]:
     ``tenant_context(test_tenant["id"])``."""
     short = uuid.uuid4().hex[:8]
     return {"id": f"test-tenant-{short}", "name": f"Test tenant {short}"}
+
+
+@pytest.fixture
+def processor_context(
+    processing_service: ProcessingService,
+    entity_service: EntityService,
+    state_tracking_service: StateTrackingService,
+    processing_error_service: ProcessingErrorService,
+    database: Database,
+) -> ProcessorContext:
+    """A real :class:`framework.ProcessorContext` over the test database's services."""
+    from framework.processor_context import ProcessorContext
+
+    return ProcessorContext(
+        processing_service, state_tracking_service, processing_error_service, entity_service, database=database
+    )
