@@ -65,6 +65,15 @@ def test_an_sqlite_database_never_needs_a_postgresql_server(tmp_path: Path, monk
     database.dispose()
 
 
+def test_a_database_connects_only_when_first_used(tmp_path: Path) -> None:
+    path = tmp_path / "lazy.db"
+    database = Database(f"sqlite:///{path}")
+    assert not path.exists()
+    database.create_schema()
+    assert path.exists()
+    database.dispose()
+
+
 def test_import_all_models_creates_the_default_sqlite_database_with_its_tables(no_database_env: Path) -> None:
     import_all_models()
     path = no_database_env / ".exchange" / "exchange.db"
