@@ -67,6 +67,8 @@ def create_engine(url: str) -> Engine:
     """An engine for ``url``, tuned for the framework's read-then-write transactions."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(parsed)
         _tune_sqlite(engine)
     elif parsed.get_backend_name() == "postgresql":

@@ -109,7 +109,9 @@ class StateTransitionRow(Base):
 
     id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = mapped_column(sa.ForeignKey("tenants.id"))
-    entity_id: Mapped[str | None] = mapped_column(sa.ForeignKey("entities.id", ondelete="SET NULL"))
+    # No foreign key on entity_id in the audit tables: a message may refer to an entity of another stage's
+    # database, and an audit row must never be rejected for it.
+    entity_id: Mapped[str | None] = mapped_column(sa.String(128))
     message_id: Mapped[str] = mapped_column(sa.String(128))
     correlation_id: Mapped[str | None] = mapped_column(sa.String(128))
     processor: Mapped[str] = mapped_column(sa.String(255))
@@ -131,7 +133,7 @@ class ProcessingErrorRow(Base):
     id: Mapped[int] = mapped_column(BigIntKey, primary_key=True, autoincrement=True)
     tenant_id: Mapped[str] = mapped_column(sa.ForeignKey("tenants.id"))
     message_id: Mapped[str] = mapped_column(sa.String(128))
-    entity_id: Mapped[str | None] = mapped_column(sa.ForeignKey("entities.id", ondelete="SET NULL"))
+    entity_id: Mapped[str | None] = mapped_column(sa.String(128))  # no foreign key: see StateTransitionRow
     processor: Mapped[str] = mapped_column(sa.String(255))
     error_type: Mapped[str] = mapped_column(sa.String(255))
     error_code: Mapped[str | None] = mapped_column(sa.String(128))

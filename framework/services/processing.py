@@ -9,6 +9,7 @@ SQLite serialises writers (``BEGIN IMMEDIATE``), so retries are rare.
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ from framework.events import EventKind, emit
 from framework.models import EntityRow, EntityVersionRow, utcnow
 from framework.services._base import Service, ensure_tenant, require_tenant
 
+_log = logging.getLogger(__name__)
 #: How many fresh transactions a write gets when concurrent writers keep winning the race.
 MAX_WRITE_ATTEMPTS = 8
 
@@ -97,6 +99,9 @@ class ProcessingService(Service):
                     return _write_once(session, write)
             except IntegrityError as exc:
                 # Another writer created the entity or took the version first: read again and redo.
+                _log.debug(
+                    "write conflict on %s %r (attempt %d), retrying", write.canonical_type, write.external_id, attempt
+                )
                 if attempt == MAX_WRITE_ATTEMPTS:
                     raise ExchangeError(
                         f"Could not persist {write.canonical_type} {write.external_id!r} from {write.source!r} "

@@ -65,6 +65,22 @@ def test_an_sqlite_database_never_needs_a_postgresql_server(tmp_path: Path, monk
     database.dispose()
 
 
+def test_a_database_connects_only_when_first_used(tmp_path: Path) -> None:
+    path = tmp_path / "lazy.db"
+    database = Database(f"sqlite:///{path}")
+    assert not path.exists()
+    database.create_schema()
+    assert path.exists()
+    database.dispose()
+
+
+def test_an_sqlite_file_in_a_missing_folder_gets_its_folder(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'deep' / 'er' / 'x.db'}")
+    database.create_schema()
+    assert (tmp_path / "deep" / "er" / "x.db").is_file()
+    database.dispose()
+
+
 def test_import_all_models_creates_the_default_sqlite_database_with_its_tables(no_database_env: Path) -> None:
     import_all_models()
     path = no_database_env / ".exchange" / "exchange.db"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from framework import events
 from framework.context import tenant_context
+from framework.entities import EntityResult
 from framework.errors import ExchangeError, TenantRequiredError
 from framework.services import EntityService, ProcessingService
 
@@ -22,7 +24,7 @@ class Config:
     enable_duplicate_detection: bool
 
 
-def persist(service: ProcessingService, content: dict[str, object], **kwargs: object):  # type: ignore[no-untyped-def]
+def persist(service: ProcessingService, content: dict[str, Any], **kwargs: Any) -> EntityResult:
     return service.process_entity("ORDER-1", "order", "shopify", content, **kwargs)
 
 

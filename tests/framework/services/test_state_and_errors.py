@@ -69,6 +69,21 @@ def test_processing_errors_round_trip(
         assert processing_error_service.get_errors() == []
 
 
+def test_records_may_name_an_entity_this_database_does_not_hold(
+    state_tracking_service: StateTrackingService,
+    processing_error_service: ProcessingErrorService,
+    test_tenant: dict[str, str],
+) -> None:
+    # A message may carry a reference to an entity persisted by another stage, in another database.
+    with tenant_context(test_tenant["id"]):
+        state_tracking_service.record_transition("msg-1", ProcessingState.RECEIVED, entity_id="elsewhere-42")
+        processing_error_service.record_error("msg-1", "p", "E", "boom", entity_id="elsewhere-42")
+        assert [t.entity_id for t in state_tracking_service.get_transitions(entity_id="elsewhere-42")] == [
+            "elsewhere-42"
+        ]
+        assert [e.entity_id for e in processing_error_service.get_errors(entity_id="elsewhere-42")] == ["elsewhere-42"]
+
+
 def test_recording_needs_a_tenant(
     state_tracking_service: StateTrackingService, processing_error_service: ProcessingErrorService
 ) -> None:
