@@ -163,7 +163,17 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session inside a transaction: committed when the block ends, rolled back if it raises."""
+        """A session inside a transaction: committed when the block ends, rolled back if it raises.
+
+        Inside :func:`framework.unit_of_work.unit_of_work` it is the unit's session: the unit commits (or rolls
+        back, if anything in it raises).
+        """
+        from framework.unit_of_work import joined_session
+
+        joined = joined_session(self)
+        if joined is not None:
+            yield joined
+            return
         _ = self.engine
         assert self._sessions is not None
         with self._sessions() as session, session.begin():
