@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from framework.failure import Failure
 from framework.message import Message
-from framework.unit_of_work import unit_of_work
+from framework.unit_of_work import joined_session, unit_of_work
 
 if TYPE_CHECKING:
     from framework.config import ProcessorConfig
@@ -65,6 +65,7 @@ class Tracker:
         if not pending:
             return
         service = self.context.state_tracking_service
+        in_unit = joined_session(service.database) is not None
         try:
             with unit_of_work(service.database):
                 for t in pending:
@@ -77,6 +78,8 @@ class Tracker:
                         details=t.details,
                     )
         except Exception:
+            if in_unit:  # the attempt's transaction is broken: the attempt fails and is retried
+                raise
             _log.exception("could not record %d state transition(s) of message %s", len(pending), pending[0].message_id)
 
     def error(self, message: Message, failure: Failure) -> None:

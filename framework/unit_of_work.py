@@ -52,9 +52,14 @@ def unit_of_work(database: Database) -> Iterator[Session]:
     if joined is not None:  # already inside one: the outer unit commits
         yield joined
         return
-    with database.session() as session:
-        token = _current.set(_Unit(database, session, threading.get_ident()))
-        try:
-            yield session
-        finally:
-            _current.reset(token)
+    try:
+        with database.session() as session:
+            token = _current.set(_Unit(database, session, threading.get_ident()))
+            try:
+                yield session
+            finally:
+                _current.reset(token)
+    except BaseException:
+        # Rows the unit wrote are gone, tenant rows included: forget the tenants it may have cached as existing.
+        database.known_tenants.clear()
+        raise
