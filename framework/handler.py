@@ -22,6 +22,7 @@ output failed is run again, and outputs that had succeeded are sent again.
 from __future__ import annotations
 
 import inspect
+import json
 import os
 import random
 import time
@@ -109,6 +110,7 @@ class ProcessorHandler:
         try:
             message = Message.create_from_queue_data(data)
         except MessageFormatError as exc:
+            self._dead_letter_unreadable(data, exc)
             return {
                 "success": False,
                 "message_id": None,
@@ -131,6 +133,27 @@ class ProcessorHandler:
             "processing_metadata": result.processing_metadata,
             "processing_duration_ms": result.processing_duration_ms,
         }
+
+    def _dead_letter_unreadable(self, data: dict[str, Any] | str | bytes, error: MessageFormatError) -> None:
+        """Data that is not a message at all: never retried, dead-lettered as raw text (if configured)."""
+        failure = Failure(
+            "MessageFormatError",
+            error.message,
+            ErrorCategory.VALIDATION,
+            False,
+            1,
+            self.name,
+            error_code="MESSAGE_FORMAT",
+        )
+        events.emit("processing.error", message_id=None, **failure.to_dict())
+        if self.config.dead_letter_queue:
+            if isinstance(data, str):
+                raw = data
+            elif isinstance(data, bytes):
+                raw = data.decode("utf-8", errors="replace")
+            else:
+                raw = json.dumps(data, default=str)
+            send_dead_letter(raw, failure, self.config.dead_letter_queue, self.config.connection_string)
 
     def _run(self, message: Message) -> ProcessingResult:
         tracker = Tracker(self.context, self.config)
