@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from framework.errors import DatabaseUnavailableError
+from framework.errors import DatabaseUnavailableError, WriteConflictError
 
 __all__ = [
     "Database",
@@ -172,7 +172,14 @@ class Database:
 
         joined = joined_session(self)
         if joined is not None:
-            yield joined
+            try:
+                yield joined
+            except sa.exc.IntegrityError as exc:
+                # The unit's transaction is broken now: no write in it can be retried, the whole attempt must be.
+                raise WriteConflictError(
+                    f"A concurrent writer changed the same rows first: {exc.orig}",
+                    hint="the ProcessorHandler retries the attempt in a fresh transaction",
+                ) from exc
             return
         _ = self.engine
         assert self._sessions is not None

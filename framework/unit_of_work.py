@@ -7,8 +7,9 @@ together (one commit instead of four), and a failed attempt leaves nothing half-
 inside a unit fails the whole unit (there are no savepoints, they cost a round trip each): the handler then
 retries the attempt in a fresh transaction.
 
-Only the same ``Database`` object and the same thread join: a thread started by a processor gets its own
-transactions, as sessions are not thread-safe.
+Events that services emit after their writes (``entity.persisted``, ``state.transition``) are emitted before the
+unit commits. Only the same ``Database`` object and the same thread join: a thread started by a processor gets its
+own transactions, as sessions are not thread-safe.
 """
 
 from __future__ import annotations

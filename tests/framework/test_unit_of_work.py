@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,7 @@ from framework import (
     RetryPolicy,
     tenant_context,
 )
+from framework.events import capture
 from framework.unit_of_work import unit_of_work
 
 
@@ -111,3 +113,80 @@ def test_everything_in_a_unit_rolls_back_together_but_a_thread_commits_its_own(d
 
     with database.session() as s:
         assert sorted(t.id for t in s.query(TenantRow)) == ["from-thread"]
+
+
+def test_concurrent_attempts_on_one_new_entity_all_succeed(processor_context: ProcessorContext) -> None:
+    barrier = threading.Barrier(4)
+
+    class SameEntity(ProcessorInterface):
+        def process(self, message: Message, context: ProcessorContext) -> ProcessingResult:
+            if message.retry_count == 0:
+                barrier.wait(timeout=10)  # all first attempts race for the same new entity
+            entity_id = context.persist_entity("SAME", "order", "race", message.payload)
+            return ProcessingResult.create_success(entities_created=[entity_id])
+
+    policy = RetryPolicy(max_attempts=5, base_delay_s=0.01, jitter=True)
+    handler = handler_for(SameEntity(), processor_context, retry_policy=policy)
+    results: list[ProcessingResult] = []
+    threads = [
+        threading.Thread(target=lambda i=i: results.append(handler.execute(Message(payload={"n": i}))))
+        for i in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+
+    assert [r.success for r in results] == [True] * 4, [r.error_message for r in results]
+    assert len({r.entities_created[0] for r in results}) == 1
+    assert sorted(v["n"] for v in versions(processor_context, results[0].entities_created[0])) == [0, 1, 2, 3]
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.01)
+
+
+def test_a_lost_race_for_a_new_entity_is_retried_as_a_write_conflict(
+    processor_context: ProcessorContext, database: Database
+) -> None:
+    if database.dialect != "postgresql":
+        pytest.skip("SQLite serialises writers (BEGIN IMMEDIATE): two attempts cannot race for one key")
+    persisted, hold = threading.Event(), threading.Event()
+
+    class HoldsFirst(ProcessorInterface):
+        def process(self, message: Message, context: ProcessorContext) -> ProcessingResult:
+            entity_id = context.persist_entity("SAME", "order", "race", message.payload)
+            if message.payload["n"] == 0:
+                persisted.set()
+                hold.wait(timeout=10)  # keep the first transaction open while the second one inserts
+            return ProcessingResult.create_success(entities_created=[entity_id])
+
+    handler = handler_for(HoldsFirst(), processor_context)
+    results: list[ProcessingResult] = []
+    first = threading.Thread(target=lambda: results.append(handler.execute(Message(payload={"n": 0}))))
+    second = threading.Thread(target=lambda: results.append(handler.execute(Message(payload={"n": 1}))))
+
+    def second_is_blocked() -> bool:
+        with database.engine.connect() as c:
+            waiting = c.exec_driver_sql(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO entities %%'"
+            )
+            return bool(waiting.scalar())
+
+    with capture() as seen:
+        first.start()
+        assert persisted.wait(timeout=10)
+        second.start()
+        wait_for(second_is_blocked)
+        hold.set()
+        first.join(timeout=10)
+        second.join(timeout=10)
+
+    assert [r.success for r in results] == [True, True]
+    assert [e.data["error_type"] for e in seen if e.kind == "processing.error"] == ["WriteConflictError"]
+    assert sorted(v["n"] for v in versions(processor_context, results[0].entities_created[0])) == [0, 1]
