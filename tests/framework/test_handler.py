@@ -28,6 +28,8 @@ from framework.events import capture
 from framework.metrics import registry
 from framework.storage import dev_connection_string
 
+pytestmark = pytest.mark.database
+
 Reader = Callable[..., list[QueueMessageSeen]]
 FAST = RetryPolicy(max_attempts=3, base_delay_s=0.01, max_delay_s=0.05, jitter=False)
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from handler_support import Returns
 
 from emulator.pytest_plugin import QueueMessageSeen
 from framework import Message, ProcessingResult, ProcessorConfig, ProcessorContext, ProcessorHandler, RetryPolicy
+
+pytestmark = pytest.mark.database
 
 
 def handler(processor: Returns, context: ProcessorContext, **config: object) -> ProcessorHandler:

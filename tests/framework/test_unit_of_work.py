@@ -25,6 +25,8 @@ from framework import (
 from framework.events import capture
 from framework.unit_of_work import unit_of_work
 
+pytestmark = pytest.mark.database
+
 
 class PersistThenFail(ProcessorInterface):
     """Stores an entity, then fails on the first ``failures`` calls."""
