@@ -127,7 +127,7 @@ def test_every_second_schedule_fires_for_real_and_is_not_monitored(tmp_path: Pat
 def test_unresolved_schedule_setting_fails_at_start_naming_the_function(tmp_path: Path) -> None:
     async def scenario() -> None:
         functions = [f for f in load_functions("timers") if f.name == "every_second"]
-        with pytest.raises(ScheduleError, match="function 'every_second'.*'FAST_SCHEDULE'"):
+        with pytest.raises(ScheduleError, match=r"function 'every_second'.*'FAST_SCHEDULE'"):
             await TimerRunner().start_with(DirectInvoker(), functions, settings={}, state_dir=tmp_path)
 
     asyncio.run(scenario())
