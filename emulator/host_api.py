@@ -1,48 +1,22 @@
-"""The slice of the host that trigger runners use, as structural types.
+"""The slice of the host that trigger runners use, as a structural type.
 
-The timer runner and the HTTP server need only this much of ``emulator.host.Host`` and
-``emulator.invocation.Invoker``: typing against these protocols keeps them testable with any real invoker and
-keeps the modules free of import cycles with the host.
+The timer runner and the HTTP server need only ``invoker``, ``functions`` and ``deployment`` of
+``emulator.host.Host``; typing against this protocol keeps them free of an import cycle with the host (which
+imports the runners) and lets tests start a runner from the same three parts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
+from emulator.deployment import Deployment
 from emulator.functions import FunctionInfo
-
-
-class InvocationOutcome(Protocol):
-    """What an invocation reports back (``emulator.invocation.InvocationResult``)."""
-
-    invocation_id: str
-    function: str
-    ok: bool
-    duration_ms: float
-    return_value: Any
-    #: The HTTP response from ``$return`` (http binding) or a ``func.Out[func.HttpResponse]``.
-    http_response: Any
-    error: BaseException | None
-
-
-class Invoker(Protocol):
-    """Runs one function with one trigger value (``emulator.invocation.Invoker``)."""
-
-    async def invoke(
-        self,
-        fn: FunctionInfo,
-        trigger_value: Any,
-        *,
-        trigger_details: dict[str, Any] | None = None,
-        correlation_id: str | None = None,
-    ) -> InvocationOutcome:
-        """Call the function, honour its output bindings, journal the outcome."""
-        ...
+from emulator.invocation import Invoker
 
 
 class HostLike(Protocol):
-    """The running host as runners see it (``emulator.host.Host``)."""
+    """The running host as runners see it."""
 
     @property
     def invoker(self) -> Invoker: ...
@@ -51,4 +25,4 @@ class HostLike(Protocol):
     def functions(self) -> Sequence[FunctionInfo]: ...
 
     @property
-    def deployment(self) -> Any: ...
+    def deployment(self) -> Deployment: ...

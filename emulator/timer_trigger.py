@@ -17,14 +17,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import azure.functions as func
 from azure.functions import meta
 from azure.functions.timer import TimerRequestConverter
 
+from emulator.deployment import Deployment
 from emulator.functions import FunctionInfo
-from emulator.host_api import HostLike, Invoker
+from emulator.host_api import HostLike
+from emulator.invocation import Invoker
 from emulator.schedule import Schedule, parse_schedule
 from emulator.timer_monitor import ScheduleMonitor, ScheduleStatus
 
@@ -105,7 +107,7 @@ class TimerRunner:
     async def start(self, host: HostLike) -> None:
         """Start one loop per enabled timer function of ``host``."""
         deployment = host.deployment
-        state_dir = self._state_dir or Path(deployment.root) / ".exchange"
+        state_dir = self._state_dir or deployment.path / ".exchange"
         await self.start_with(host.invoker, host.functions, settings=_app_settings(deployment), state_dir=state_dir)
 
     async def start_with(
@@ -135,10 +137,9 @@ def _is_timer(fn: FunctionInfo) -> bool:
     return fn.trigger_kind == "timer" and not fn.disabled
 
 
-def _app_settings(deployment: Any) -> Mapping[str, str]:
+def _app_settings(deployment: Deployment) -> Mapping[str, str]:
     """App settings as the worker sees them: the environment overlaid with local.settings.json Values."""
-    values = getattr(getattr(deployment, "local_settings", None), "values", None) or {}
-    return {**os.environ, **values}
+    return {**os.environ, **deployment.local.values}
 
 
 class _TimerLoop:

@@ -6,11 +6,13 @@ import asyncio
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import azure.functions as func
 import pytest
-from timer_http_support import DirectInvoker, ManualClock, load_functions, wait_until
+from timer_http_support import ManualClock, calls_of, load_app, new_invoker, wait_until
 
+from emulator.invocation import Invoker
 from emulator.schedule import ScheduleError
 from emulator.timer_trigger import SystemClock, TimerRunner
 
@@ -21,26 +23,39 @@ def at(hh: int, mm: int, ss: int = 0) -> datetime:
     return datetime(2026, 3, 2, hh, mm, ss, tzinfo=UTC)
 
 
-async def start(name: str, clock: ManualClock | SystemClock, state: Path) -> tuple[TimerRunner, DirectInvoker]:
-    functions = [f for f in load_functions("timers") if f.name == name]
-    invoker = DirectInvoker()
-    runner = TimerRunner(clock=clock)
-    await runner.start_with(invoker, functions, settings=SETTINGS, state_dir=state)
-    return runner, invoker
+class Started:
+    """A running timer runner over one function of the test app, and what that function received."""
+
+    def __init__(self, runner: TimerRunner, invoker: Invoker, calls: list[tuple[str, Any]]) -> None:
+        self.runner, self.invoker, self.calls = runner, invoker, calls
+
+    def requests(self) -> list[func.TimerRequest]:
+        return [request for _, request in self.calls]
+
+    async def stop(self) -> None:
+        await self.runner.drain(timeout=2)
+        await self.invoker.close()
+
+
+async def start(name: str, clock: ManualClock | SystemClock, state: Path) -> Started:
+    _, functions = load_app("timers")
+    runner, invoker = TimerRunner(clock=clock), new_invoker()
+    await runner.start_with(invoker, [f for f in functions if f.name == name], settings=SETTINGS, state_dir=state)
+    return Started(runner, invoker, calls_of(functions))
 
 
 def test_run_on_startup_runs_once_at_start_then_on_schedule(tmp_path: Path) -> None:
     async def scenario() -> None:
         clock = ManualClock(at(10, 0, 30))
-        runner, invoker = await start("hourly_on_startup", clock, tmp_path)
+        timers = await start("hourly_on_startup", clock, tmp_path)
         await wait_until(lambda: clock.sleepers == [at(11, 0)], what="sleep until 11:00")
-        assert len(invoker.calls) == 1
-        first = invoker.calls[0].trigger_value
+        assert len(timers.calls) == 1
+        first = timers.requests()[0]
         assert isinstance(first, func.TimerRequest) and first.past_due is False
         await clock.advance_to(at(11, 0))
         await wait_until(lambda: clock.sleepers == [at(12, 0)], what="sleep until 12:00")
-        assert len(invoker.calls) == 2 and invoker.calls[1].trigger_value.past_due is False
-        await runner.drain(timeout=1)
+        assert len(timers.calls) == 2 and timers.requests()[1].past_due is False
+        await timers.stop()
 
     asyncio.run(scenario())
 
@@ -48,19 +63,19 @@ def test_run_on_startup_runs_once_at_start_then_on_schedule(tmp_path: Path) -> N
 def test_missed_occurrence_fires_once_past_due_after_a_restart(tmp_path: Path) -> None:
     async def scenario() -> None:
         clock = ManualClock(at(10, 0, 30))
-        runner, invoker = await start("every_five_minutes", clock, tmp_path)
+        timers = await start("every_five_minutes", clock, tmp_path)
         await wait_until(lambda: clock.sleepers == [at(10, 5)], what="sleep until 10:05")
-        assert invoker.calls == []
-        await runner.drain(timeout=1)
+        assert timers.calls == []
+        await timers.stop()
 
         later = ManualClock(at(10, 17))  # 10:05, 10:10 and 10:15 were missed while the host was down
-        runner, invoker = await start("every_five_minutes", later, tmp_path)
+        timers = await start("every_five_minutes", later, tmp_path)
         await wait_until(lambda: later.sleepers == [at(10, 20)], what="sleep until 10:20")
-        assert [call.trigger_value.past_due for call in invoker.calls] == [True]
-        status = invoker.calls[0].trigger_value.schedule_status
+        assert [request.past_due for request in timers.requests()] == [True]
+        status = timers.requests()[0].schedule_status
         assert status["Next"] == "2026-03-02T10:05:00+00:00"
         assert status["LastUpdated"] == "2026-03-02T10:00:30+00:00"
-        await runner.drain(timeout=1)
+        await timers.stop()
 
     asyncio.run(scenario())
 
@@ -68,14 +83,14 @@ def test_missed_occurrence_fires_once_past_due_after_a_restart(tmp_path: Path) -
 def test_restart_before_the_next_occurrence_is_not_past_due(tmp_path: Path) -> None:
     async def scenario() -> None:
         clock = ManualClock(at(10, 0, 30))
-        runner, _ = await start("every_five_minutes", clock, tmp_path)
+        timers = await start("every_five_minutes", clock, tmp_path)
         await wait_until(lambda: bool(clock.sleepers), what="first sleep")
-        await runner.drain(timeout=1)
+        await timers.stop()
         again = ManualClock(at(10, 3))
-        runner, invoker = await start("every_five_minutes", again, tmp_path)
+        timers = await start("every_five_minutes", again, tmp_path)
         await wait_until(lambda: again.sleepers == [at(10, 5)], what="sleep until 10:05")
-        assert invoker.calls == []
-        await runner.drain(timeout=1)
+        assert timers.calls == []
+        await timers.stop()
 
     asyncio.run(scenario())
 
@@ -83,16 +98,16 @@ def test_restart_before_the_next_occurrence_is_not_past_due(tmp_path: Path) -> N
 def test_function_sees_last_and_next_occurrence_in_schedule_status(tmp_path: Path) -> None:
     async def scenario() -> None:
         clock = ManualClock(at(10, 0, 30))
-        runner, invoker = await start("every_five_minutes", clock, tmp_path)
+        timers = await start("every_five_minutes", clock, tmp_path)
         for moment in (at(10, 5), at(10, 10)):
             await wait_until(lambda m=moment: clock.sleepers == [m], what=f"sleep until {moment}")  # type: ignore[misc]
             await clock.advance_to(moment)
-        await wait_until(lambda: len(invoker.calls) == 2, what="two invocations")
-        second = invoker.calls[1].trigger_value
+        await wait_until(lambda: len(timers.calls) == 2, what="two invocations")
+        second = timers.requests()[1]
         assert second.schedule_status["Last"] == "2026-03-02T10:05:00+00:00"
         assert second.schedule_status["Next"] == "2026-03-02T10:10:00+00:00"
         assert second.schedule == {"AdjustForDST": True}
-        await runner.drain(timeout=1)
+        await timers.stop()
         record = json.loads((tmp_path / "timers.json").read_text())["every_five_minutes"]
         assert record["Last"] == "2026-03-02T10:10:00+00:00" and record["Next"] == "2026-03-02T10:15:00+00:00"
 
@@ -102,23 +117,23 @@ def test_function_sees_last_and_next_occurrence_in_schedule_status(tmp_path: Pat
 def test_drain_stops_scheduling(tmp_path: Path) -> None:
     async def scenario() -> None:
         clock = ManualClock(at(10, 0, 30))
-        runner, invoker = await start("every_five_minutes", clock, tmp_path)
+        timers = await start("every_five_minutes", clock, tmp_path)
         await wait_until(lambda: bool(clock.sleepers), what="first sleep")
-        await runner.drain(timeout=1)
+        await timers.stop()
         await clock.advance_to(at(10, 5))
         await asyncio.sleep(0)  # let any (wrongly) surviving loop run one step
-        assert invoker.calls == [] and clock.sleepers == []
+        assert timers.calls == [] and clock.sleepers == []
 
     asyncio.run(scenario())
 
 
 def test_every_second_schedule_fires_for_real_and_is_not_monitored(tmp_path: Path) -> None:
     async def scenario() -> None:
-        runner, invoker = await start("every_second", SystemClock(), tmp_path)
-        await wait_until(lambda: len(invoker.calls) >= 2, timeout=5, what="two real invocations")
-        await runner.drain(timeout=2)
-        assert all(call.trigger_value.past_due is False for call in invoker.calls)
-        assert invoker.calls[0].trigger_value.schedule_status == {}
+        timers = await start("every_second", SystemClock(), tmp_path)
+        await wait_until(lambda: len(timers.calls) >= 2, timeout=5, what="two real invocations")
+        await timers.stop()
+        assert all(request.past_due is False for request in timers.requests())
+        assert timers.requests()[0].schedule_status == {}
         assert not (tmp_path / "timers.json").exists()  # useMonitor defaults off below one minute, as on Azure
 
     asyncio.run(scenario())
@@ -126,8 +141,11 @@ def test_every_second_schedule_fires_for_real_and_is_not_monitored(tmp_path: Pat
 
 def test_unresolved_schedule_setting_fails_at_start_naming_the_function(tmp_path: Path) -> None:
     async def scenario() -> None:
-        functions = [f for f in load_functions("timers") if f.name == "every_second"]
+        _, functions = load_app("timers")
+        fast = [f for f in functions if f.name == "every_second"]
+        invoker = new_invoker()
         with pytest.raises(ScheduleError, match=r"function 'every_second'.*'FAST_SCHEDULE'"):
-            await TimerRunner().start_with(DirectInvoker(), functions, settings={}, state_dir=tmp_path)
+            await TimerRunner().start_with(invoker, fast, settings={}, state_dir=tmp_path)
+        await invoker.close()
 
     asyncio.run(scenario())

@@ -1,123 +1,43 @@
-"""Support for the timer and HTTP tests: load a test app's functions, a direct invoker, a manual clock, waiting.
+"""Support for the timer and HTTP tests: load a test app through the host's indexing, a manual clock, waiting.
 
-The invoker here is a real one (it calls the user's function), kept to what these tests need until the host's
-own ``emulator.invocation.Invoker`` is merged.
+The test apps under ``apps/`` append what their functions receive to a module-level ``CALLS`` list, which the
+tests read back through :func:`calls_of`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import inspect
-import json
-import sys
 import time
-import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import azure.functions as func
-
-from emulator.functions import BindingInfo, FunctionInfo
+from emulator.deployment import Deployment, load_deployment
+from emulator.functions import FunctionInfo
+from emulator.indexing import index_functions
+from emulator.invocation import Invoker
 
 APPS = Path(__file__).parent / "apps"
+#: Never used for I/O by these tests (their functions have no storage bindings): a fixed, harmless value.
+NO_STORAGE = "UseDevelopmentStorage=true"
 
 
-def load_functions(app_folder: str) -> list[FunctionInfo]:
-    """Import ``apps/<app_folder>/function_app.py`` and index its functions from ``get_functions()``."""
-    path = APPS / app_folder / "function_app.py"
-    name = f"test_app_{app_folder}_{uuid.uuid4().hex}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return [_info(fn) for fn in module.app.get_functions()]
+def load_app(folder: str) -> tuple[Deployment, list[FunctionInfo]]:
+    """Load ``apps/<folder>`` as the host does: host.json, local.settings.json, function_app.py."""
+    deployment = load_deployment(APPS / folder)
+    return deployment, index_functions(deployment)
 
 
-def _info(fn: Any) -> FunctionInfo:
-    bindings = [_binding(b) for b in json.loads(fn.get_function_json())["bindings"]]
-    trigger = next(b for b in bindings if b.is_trigger)
-    user = fn.get_user_function()
-    return FunctionInfo(
-        name=fn.get_function_name(),
-        trigger=trigger,
-        bindings=tuple(b for b in bindings if b is not trigger),
-        callable=user,
-        is_async=inspect.iscoroutinefunction(user),
-        source=f"{inspect.getsourcefile(user)}:{inspect.getsourcelines(user)[1]}",
-    )
+def calls_of(functions: Sequence[FunctionInfo]) -> list[tuple[str, Any]]:
+    """The ``CALLS`` list of the app the functions come from: (function name, trigger value) pairs."""
+    calls: list[tuple[str, Any]] = functions[0].callable.__globals__["CALLS"]
+    return calls
 
 
-def _binding(data: dict[str, Any]) -> BindingInfo:
-    settings = {k: v for k, v in data.items() if k not in ("name", "type", "direction")}
-    direction = {"IN": "in", "OUT": "out", "INOUT": "inout"}[str(data["direction"]).upper()]
-    return BindingInfo(data["name"], data["type"], direction, settings)  # type: ignore[arg-type]
-
-
-class Out(func.Out[Any]):
-    """A concrete ``func.Out``."""
-
-    def __init__(self) -> None:
-        self.value: Any = None
-
-    def set(self, val: Any) -> None:
-        self.value = val
-
-    def get(self) -> Any:
-        return self.value
-
-
-@dataclass
-class Result:
-    invocation_id: str
-    function: str
-    ok: bool
-    duration_ms: float
-    return_value: Any
-    http_response: func.HttpResponse | None
-    error: BaseException | None
-    outputs: list[Any] = field(default_factory=list)
-
-
-@dataclass
-class Call:
-    function: str
-    trigger_value: Any
-    trigger_details: dict[str, Any] | None
-
-
-class DirectInvoker:
-    """Calls the function with its trigger value and ``func.Out`` objects; records every call."""
-
-    def __init__(self) -> None:
-        self.calls: list[Call] = []
-
-    async def invoke(
-        self,
-        fn: FunctionInfo,
-        trigger_value: Any,
-        *,
-        trigger_details: dict[str, Any] | None = None,
-        correlation_id: str | None = None,
-    ) -> Result:
-        self.calls.append(Call(fn.name, trigger_value, trigger_details))
-        outs = {b.name: Out() for b in fn.outputs() if b.name != "$return"}
-        started = time.perf_counter()
-        try:
-            value = fn.callable(**{fn.trigger.name: trigger_value}, **outs)
-            if inspect.isawaitable(value):
-                value = await value
-            error: BaseException | None = None
-        except Exception as caught:
-            value, error = None, caught
-        http = value if isinstance(value, func.HttpResponse) else None
-        http = http or next((o.value for o in outs.values() if isinstance(o.value, func.HttpResponse)), None)
-        elapsed = (time.perf_counter() - started) * 1000
-        return Result(uuid.uuid4().hex, fn.name, error is None, elapsed, value, http, error)
+def new_invoker() -> Invoker:
+    """The host's invoker, without storage I/O."""
+    return Invoker(NO_STORAGE)
 
 
 class ManualClock:
