@@ -159,8 +159,11 @@ def _binding(raw: dict[str, Any]) -> BindingInfo:
 
 
 def _source(callable_: Any) -> str:
+    """``file:line`` of the ``def`` (not of its first decorator)."""
     try:
-        return f"{inspect.getsourcefile(callable_)}:{inspect.getsourcelines(callable_)[1]}"
+        lines, first = inspect.getsourcelines(callable_)
+        offset = next((i for i, line in enumerate(lines) if line.lstrip().startswith(("def ", "async def "))), 0)
+        return f"{inspect.getsourcefile(callable_)}:{first + offset}"
     except (OSError, TypeError):
         return getattr(callable_, "__qualname__", repr(callable_))
 
