@@ -13,6 +13,7 @@ import os
 import sys
 import traceback
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +49,14 @@ class UnsupportedBindingError(IndexingError):
     """A function uses a binding type the emulator cannot drive."""
 
 
-def index_functions(deployment: Deployment) -> list[FunctionInfo]:
-    """Import the deployment's function_app.py (with its Values in the environment) and list its functions."""
+def index_functions(deployment: Deployment, *, env: Mapping[str, str] | None = None) -> list[FunctionInfo]:
+    """Import the deployment's function_app.py and list its functions.
+
+    The deployment's ``Values`` go into the environment first, then ``env`` (the host's own overrides, such as the
+    storage it really uses), so module-level code sees what the functions will see.
+    """
     os.environ.update(deployment.local.values)
+    os.environ.update(env or {})
     folder = str(deployment.path)
     if folder not in sys.path:
         sys.path.insert(0, folder)
@@ -153,8 +159,11 @@ def _binding(raw: dict[str, Any]) -> BindingInfo:
 
 
 def _source(callable_: Any) -> str:
+    """``file:line`` of the ``def`` (not of its first decorator)."""
     try:
-        return f"{inspect.getsourcefile(callable_)}:{inspect.getsourcelines(callable_)[1]}"
+        lines, first = inspect.getsourcelines(callable_)
+        offset = next((i for i, line in enumerate(lines) if line.lstrip().startswith(("def ", "async def "))), 0)
+        return f"{inspect.getsourcefile(callable_)}:{first + offset}"
     except (OSError, TypeError):
         return getattr(callable_, "__qualname__", repr(callable_))
 

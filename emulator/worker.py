@@ -1,0 +1,89 @@
+"""``python -m emulator.worker DEPLOYMENT_DIR --storage CONN``: one host in its own process.
+
+The ``exchange dev`` supervisor starts one of these per code version. It prints one JSON line to stdout when the
+host runs (``{"event": "ready", ...}``) or when loading fails (``{"event": "error", ...}``, exit status 3), logs to
+stderr, and on SIGTERM or SIGINT drains (bounded by ``--drain-timeout``) and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+from emulator.host import Host
+from emulator.indexing import IndexingError
+from emulator.queue_trigger import LEASE_S
+from emulator.run import DRAIN_TIMEOUT_S, serve
+from framework.errors import ExchangeError
+
+EXIT_LOAD_ERROR = 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m emulator.worker", description=__doc__)
+    parser.add_argument("deployment", type=Path, help="the folder holding function_app.py")
+    parser.add_argument("--storage", default=os.environ.get("AzureWebJobsStorage"), help="storage connection string")
+    parser.add_argument("--database-url", default=None, help="SQLAlchemy URL given to the functions as DATABASE_URL")
+    parser.add_argument("--journal", type=Path, default=None, help="journal file (default <deployment>/.exchange/)")
+    parser.add_argument("--drain-timeout", type=float, default=DRAIN_TIMEOUT_S, help="seconds to finish in-flight work")
+    parser.add_argument("--lease", type=float, default=LEASE_S, help="queue message lease in seconds")
+    parser.add_argument("--verbose", action="store_true", help="log at DEBUG level")
+    return parser
+
+
+def _say(**fields: object) -> None:
+    print(json.dumps(fields), flush=True)
+
+
+async def _main(args: argparse.Namespace) -> None:
+    task = asyncio.current_task()
+    assert task is not None
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, task.cancel)
+
+    def ready(host: Host) -> None:
+        _say(event="ready", pid=os.getpid(), functions=[f.name for f in host.functions])
+
+    from framework.storage import resolve_connection_string
+
+    storage = resolve_connection_string(args.storage)
+    with contextlib.suppress(asyncio.CancelledError):
+        await serve(
+            args.deployment,
+            storage=storage,
+            database_url=args.database_url,
+            journal_path=args.journal,
+            drain_timeout=args.drain_timeout,
+            on_started=ready,
+            lease_s=args.lease,
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the worker; the process exit status."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        asyncio.run(_main(args))
+    except ExchangeError as exc:
+        details = exc.details if isinstance(exc, IndexingError) else ""
+        _say(event="error", type=type(exc).__name__, message=exc.message, hint=exc.hint, details=details)
+        print(str(exc), file=sys.stderr)
+        return EXIT_LOAD_ERROR
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
