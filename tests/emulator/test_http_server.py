@@ -7,6 +7,7 @@ import json
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
@@ -14,7 +15,7 @@ import azure.functions as func
 import pytest
 from timer_http_support import calls_of, load_app, new_invoker, wait_until
 
-from emulator.http_server import HttpOptions, HttpPortInUseError, HttpServer
+from emulator.http_server import HttpOptions, HttpPortInUseError, HttpServer, build_routes
 
 Scenario = Callable[[aiohttp.ClientSession, HttpServer], Awaitable[None]]
 
@@ -263,3 +264,21 @@ def test_port_in_use_is_a_readable_error_naming_the_port(tmp_path: Path) -> None
         asyncio.run(main())
     finally:
         taken.close()
+
+
+def test_empty_route_prefix_and_route_defaulting_to_the_function_name() -> None:
+    _, functions = load_app("web")
+    nameless = [
+        replace(f, trigger=replace(f.trigger, settings={**f.trigger.settings, "route": None})) for f in functions
+    ]
+    table = build_routes(nameless, "")
+    found = table.match("GET", "/hello")
+    assert found is not None and found[0].function == "hello"
+    assert table.match("GET", "/api/hello") is None
+
+
+def test_timer_and_queue_functions_get_no_route() -> None:
+    _, functions = load_app("web")
+    assert {route.function for route in build_routes(functions, "api")} == {
+        "hello", "order", "new_order", "items", "plain", "created", "through_out", "boom", "secret"
+    }  # fmt: skip
