@@ -119,7 +119,9 @@ class TimerRunner:
         monitor = ScheduleMonitor(state_dir / "timers.json")
         for timer in timers:
             loop = _TimerLoop(timer, invoker, self.clock, monitor if timer.use_monitor else None, self._stop)
-            self._loops.append(asyncio.create_task(loop.run(), name=f"timer:{timer.fn.name}"))
+            task = asyncio.create_task(loop.run(), name=f"timer:{timer.fn.name}")
+            task.add_done_callback(_report_crash)
+            self._loops.append(task)
 
     async def drain(self, timeout: float) -> None:
         """Stop scheduling; let a running invocation finish within ``timeout`` seconds, then cancel it."""
@@ -131,6 +133,12 @@ class TimerRunner:
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(*pending, return_exceptions=True)
+
+
+def _report_crash(task: asyncio.Task[None]) -> None:
+    """A timer loop ends only on drain; anything else is a host failure the user must see."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("%s stopped: its schedule no longer runs", task.get_name(), exc_info=task.exception())
 
 
 def _is_timer(fn: FunctionInfo) -> bool:

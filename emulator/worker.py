@@ -14,13 +14,16 @@ import json
 import logging
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 
 from emulator.host import Host
+from emulator.http_server import HttpOptions, HttpServer
 from emulator.indexing import IndexingError
 from emulator.queue_trigger import LEASE_S
 from emulator.run import DRAIN_TIMEOUT_S, serve
+from emulator.timer_trigger import TimerRunner
 from framework.errors import ExchangeError
 
 EXIT_LOAD_ERROR = 3
@@ -34,6 +37,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--journal", type=Path, default=None, help="journal file (default <deployment>/.exchange/)")
     parser.add_argument("--drain-timeout", type=float, default=DRAIN_TIMEOUT_S, help="seconds to finish in-flight work")
     parser.add_argument("--lease", type=float, default=LEASE_S, help="queue message lease in seconds")
+    parser.add_argument("--http-host", default="127.0.0.1", help="interface of the HTTP functions (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=None, help="HTTP port (default Host.LocalHttpPort, else 7071)")
+    parser.add_argument("--http-fd", type=int, default=None, help="an inherited, already-bound listening socket")
+    parser.add_argument("--enable-auth", action="store_true", help="enforce function keys (.exchange/keys.json)")
     parser.add_argument("--verbose", action="store_true", help="log at DEBUG level")
     return parser
 
@@ -50,11 +57,13 @@ async def _main(args: argparse.Namespace) -> None:
         loop.add_signal_handler(sig, task.cancel)
 
     def ready(host: Host) -> None:
-        _say(event="ready", pid=os.getpid(), functions=[f.name for f in host.functions])
+        _say(event="ready", pid=os.getpid(), functions=[f.name for f in host.functions], http=http.base_url())
 
     from framework.storage import resolve_connection_string
 
     storage = resolve_connection_string(args.storage)
+    sock = socket.socket(fileno=args.http_fd) if args.http_fd is not None else None
+    http = HttpServer(HttpOptions(host=args.http_host, port=args.port, sock=sock, enable_auth=args.enable_auth))
     with contextlib.suppress(asyncio.CancelledError):
         await serve(
             args.deployment,
@@ -64,6 +73,7 @@ async def _main(args: argparse.Namespace) -> None:
             drain_timeout=args.drain_timeout,
             on_started=ready,
             lease_s=args.lease,
+            runners=[TimerRunner(), http],
         )
 
 
