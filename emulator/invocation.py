@@ -27,7 +27,7 @@ from emulator.deployment import HostConfig
 from emulator.functions import BindingInfo, FunctionInfo
 from emulator.journal import InvocationScope, Journal, current_invocation, truncate
 from emulator.storage_io import StorageClients, connection_for
-from framework.context import correlation_context
+from framework.context import correlation_context, current_correlation_id
 from framework.errors import ExchangeError
 from framework.queues import encode_body
 
@@ -238,8 +238,15 @@ class Invoker:
     # -- journal ---------------------------------------------------------------------------------------------
 
     def _journal(self, kind: str, **fields: Any) -> None:
-        if self.journal is not None:
-            self.journal.record(kind, **fields)
+        """Record an entry, tied to the invocation and correlation id in force."""
+        if self.journal is None:
+            return
+        scope = current_invocation.get()
+        if scope is not None:
+            fields.setdefault("invocation_id", scope.invocation_id)
+            fields.setdefault("function", scope.function)
+        fields.setdefault("correlation_id", current_correlation_id())
+        self.journal.record(kind, **fields)
 
     def _journal_start(self, fn: FunctionInfo, invocation_id: str, cid: str, details: dict[str, Any]) -> None:
         self._journal(
