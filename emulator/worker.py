@@ -37,9 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--journal", type=Path, default=None, help="journal file (default <deployment>/.exchange/)")
     parser.add_argument("--drain-timeout", type=float, default=DRAIN_TIMEOUT_S, help="seconds to finish in-flight work")
     parser.add_argument("--lease", type=float, default=LEASE_S, help="queue message lease in seconds")
-    parser.add_argument("--http-host", default="127.0.0.1", help="interface of the HTTP functions (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=None, help="HTTP port (default Host.LocalHttpPort, else 7071)")
-    parser.add_argument("--http-fd", type=int, default=None, help="an inherited, already-bound listening socket")
+    # HTTP functions and the admin endpoints are served only when asked: the supervisor owns the port (binds it
+    # once, passes --http-fd), and a worker started bare (tests, tools) must not grab 7071.
+    parser.add_argument("--http", action="store_true", help="serve HTTP on Host.LocalHttpPort (default 7071)")
+    parser.add_argument("--port", type=int, default=None, help="serve HTTP on this port (0: any free port)")
+    parser.add_argument("--http-fd", type=int, default=None, help="serve HTTP on this inherited listening socket")
+    parser.add_argument("--http-host", default="127.0.0.1", help="interface to bind for HTTP (default 127.0.0.1)")
     parser.add_argument("--enable-auth", action="store_true", help="enforce function keys (.exchange/keys.json)")
     parser.add_argument("--verbose", action="store_true", help="log at DEBUG level")
     return parser
@@ -57,13 +60,13 @@ async def _main(args: argparse.Namespace) -> None:
         loop.add_signal_handler(sig, task.cancel)
 
     def ready(host: Host) -> None:
-        _say(event="ready", pid=os.getpid(), functions=[f.name for f in host.functions], http=http.base_url())
+        extra = {"http": http.base_url()} if http is not None else {}
+        _say(event="ready", pid=os.getpid(), functions=[f.name for f in host.functions], **extra)
 
     from framework.storage import resolve_connection_string
 
     storage = resolve_connection_string(args.storage)
-    sock = socket.socket(fileno=args.http_fd) if args.http_fd is not None else None
-    http = HttpServer(HttpOptions(host=args.http_host, port=args.port, sock=sock, enable_auth=args.enable_auth))
+    http = _http_server(args)
     with contextlib.suppress(asyncio.CancelledError):
         await serve(
             args.deployment,
@@ -73,8 +76,15 @@ async def _main(args: argparse.Namespace) -> None:
             drain_timeout=args.drain_timeout,
             on_started=ready,
             lease_s=args.lease,
-            runners=[TimerRunner(), http],
+            runners=[TimerRunner(), *([http] if http is not None else [])],
         )
+
+
+def _http_server(args: argparse.Namespace) -> HttpServer | None:
+    if not (args.http or args.port is not None or args.http_fd is not None):
+        return None
+    sock = socket.socket(fileno=args.http_fd) if args.http_fd is not None else None
+    return HttpServer(HttpOptions(host=args.http_host, port=args.port, sock=sock, enable_auth=args.enable_auth))
 
 
 def main(argv: list[str] | None = None) -> int:
