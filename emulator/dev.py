@@ -42,7 +42,7 @@ def run_dev(options: DevOptions, say: Callable[[str], None]) -> None:
     """Serve ``options.deployment_dir`` until SIGINT or SIGTERM; everything started here is stopped on the way out."""
     options.deployment_dir = options.deployment_dir.resolve()
     deployment = load_deployment(options.deployment_dir)  # a broken host.json stops us before anything starts
-    port = options.port or deployment.local_settings.http_port or DEFAULT_HTTP_PORT
+    port = options.port or deployment.local.http_port or DEFAULT_HTTP_PORT
     options.watch_paths = options.watch_paths or workspace_processors(options.deployment_dir)
     managed: azurite.AzuriteProcess | None = None
     if options.storage:

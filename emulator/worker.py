@@ -1,9 +1,10 @@
-"""``python -m emulator.worker``: one worker process of ``exchange dev``.
+"""``python -m emulator.worker``: one host in its own process.
 
-It starts warm (the heavy libraries imported, no user code), says ``ready`` on its control channel, then follows
-the supervisor: ``load`` imports and indexes the deployment, ``start`` starts the triggers, ``drain`` stops
-receiving, finishes in-flight work within the bound and exits. End of file on the control channel (the supervisor
-died) and SIGTERM drain as well. SIGINT is left to the supervisor.
+Standalone (``python -m emulator.worker DEPLOYMENT_DIR --storage CONN``, for tests and tools): it prints one JSON
+line to stdout when the host runs (``{"event": "ready", ...}``) or when loading fails (``{"event": "error", ...}``,
+exit status 3), logs to stderr, and on SIGTERM or SIGINT drains (bounded by ``--drain-timeout``) and exits 0.
+
+Supervised (``--control-fd FD``, started by ``exchange dev``): see :mod:`emulator.supervised`.
 """
 
 from __future__ import annotations
@@ -11,123 +12,112 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib
 import json
+import logging
+import os
 import signal
 import socket
-import traceback
-from typing import Any
+import sys
+from pathlib import Path
 
+from emulator.host import Host
+from emulator.http_server import HttpOptions, HttpServer
+from emulator.indexing import IndexingError
+from emulator.queue_trigger import LEASE_S
+from emulator.run import DRAIN_TIMEOUT_S, serve
+from emulator.timer_trigger import TimerRunner
 from framework.errors import ExchangeError
 
-#: Imported before user code is known, so that a reload pays only for the user's own modules.
-WARM_IMPORTS = (
-    "sqlalchemy.orm",
-    "azure.functions",
-    "azure.storage.queue.aio",
-    "azure.storage.blob.aio",
-    "aiohttp.web",
-    "croniter",
-    "framework.handler",
-    "framework.services",
-    "emulator.host",
-)
+EXIT_LOAD_ERROR = 3
 
 
-def _warm_up() -> None:
-    for name in WARM_IMPORTS:
-        with contextlib.suppress(ImportError):
-            importlib.import_module(name)
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m emulator.worker", description=__doc__)
+    parser.add_argument("deployment", type=Path, help="the folder holding function_app.py")
+    parser.add_argument("--storage", default=os.environ.get("AzureWebJobsStorage"), help="storage connection string")
+    parser.add_argument("--database-url", default=None, help="SQLAlchemy URL given to the functions as DATABASE_URL")
+    parser.add_argument("--journal", type=Path, default=None, help="journal file (default <deployment>/.exchange/)")
+    parser.add_argument("--drain-timeout", type=float, default=DRAIN_TIMEOUT_S, help="seconds to finish in-flight work")
+    parser.add_argument("--lease", type=float, default=LEASE_S, help="queue message lease in seconds")
+    # HTTP functions and the admin endpoints are served only when asked: the supervisor owns the port (binds it
+    # once, passes --http-fd), and a worker started bare (tests, tools) must not grab 7071.
+    parser.add_argument("--http", action="store_true", help="serve HTTP on Host.LocalHttpPort (default 7071)")
+    parser.add_argument("--port", type=int, default=None, help="serve HTTP on this port (0: any free port)")
+    parser.add_argument("--http-fd", type=int, default=None, help="serve HTTP on this inherited listening socket")
+    parser.add_argument("--http-host", default="127.0.0.1", help="interface to bind for HTTP (default 127.0.0.1)")
+    parser.add_argument("--enable-auth", action="store_true", help="enforce function keys (.exchange/keys.json)")
+    parser.add_argument("--verbose", action="store_true", help="log at DEBUG level")
+    return parser
 
 
-class Worker:
-    """The worker's side of the control protocol."""
-
-    def __init__(self, writer: asyncio.StreamWriter, http_sock: socket.socket | None) -> None:
-        self._writer = writer
-        self._http_sock = http_sock
-        self._host: Any = None
-        self._stopping = asyncio.Event()
-
-    def say(self, event: str, **data: Any) -> None:
-        self._writer.write((json.dumps({"event": event, **data}, default=str) + "\n").encode())
-
-    def load(self, config: dict[str, Any]) -> None:
-        from emulator.run import build_host
-
-        try:
-            self._host = build_host(config, http_sock=self._http_sock)
-        except ExchangeError as error:
-            self.say("load_failed", error=str(error))
-            return
-        except BaseException:  # user code may raise anything at import time: report it, never die silently
-            self.say("load_failed", error=traceback.format_exc(limit=-8))
-            return
-        self.say("loaded", functions=[fn.name for fn in self._host.functions])
-
-    async def drain(self, timeout: float) -> None:
-        if self._host is not None:
-            await self._host.drain(timeout)
-            await self._host.stop()
-        self.say("drained")
-
-    async def follow(self, reader: asyncio.StreamReader) -> None:
-        """Obey commands until drained, SIGTERM, or the supervisor goes away."""
-        while not self._stopping.is_set():
-            line_task = asyncio.ensure_future(reader.readline())
-            stop_task = asyncio.ensure_future(self._stopping.wait())
-            done, _ = await asyncio.wait({line_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
-            if stop_task not in done:
-                stop_task.cancel()
-            if line_task not in done:
-                line_task.cancel()
-                break
-            line = line_task.result()
-            if not line:
-                break
-            cmd = json.loads(line)
-            if cmd["cmd"] == "load":
-                self.load(cmd["config"])
-            elif cmd["cmd"] == "start" and self._host is not None:
-                await self._host.start()
-                self.say("started")
-            elif cmd["cmd"] == "drain":
-                await self.drain(float(cmd.get("timeout", 10.0)))
-                return
-            await self._writer.drain()
-        await self.drain(10.0)
-
-    def stop_soon(self) -> None:
-        self._stopping.set()
+def _say(**fields: object) -> None:
+    print(json.dumps(fields), flush=True)
 
 
-async def _main(control_fd: int, http_fd: int | None) -> None:
-    ctrl = socket.socket(fileno=control_fd)
-    http_sock = socket.socket(fileno=http_fd) if http_fd is not None else None
-    reader, writer = await asyncio.open_connection(sock=ctrl)
-    worker = Worker(writer, http_sock)
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, worker.stop_soon)
-    worker.say("ready")
-    await writer.drain()
+async def _main(args: argparse.Namespace) -> None:
+    task = asyncio.current_task()
+    assert task is not None
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, task.cancel)
+
+    def ready(host: Host) -> None:
+        extra = {"http": http.base_url()} if http is not None else {}
+        _say(event="ready", pid=os.getpid(), functions=[f.name for f in host.functions], **extra)
+
+    from framework.storage import resolve_connection_string
+
+    storage = resolve_connection_string(args.storage)
+    http = _http_server(args)
+    with contextlib.suppress(asyncio.CancelledError):
+        await serve(
+            args.deployment,
+            storage=storage,
+            database_url=args.database_url,
+            journal_path=args.journal,
+            drain_timeout=args.drain_timeout,
+            on_started=ready,
+            lease_s=args.lease,
+            runners=[TimerRunner(), *([http] if http is not None else [])],
+        )
+
+
+def _http_server(args: argparse.Namespace) -> HttpServer | None:
+    if not (args.http or args.port is not None or args.http_fd is not None):
+        return None
+    sock = socket.socket(fileno=args.http_fd) if args.http_fd is not None else None
+    return HttpServer(HttpOptions(host=args.http_host, port=args.port, sock=sock, enable_auth=args.enable_auth))
+
+
+def configure_logging(verbose: bool) -> None:
+    """Worker logs go to stderr; the Azure SDK's per-request INFO lines are noise for a user."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not verbose:
+        logging.getLogger("azure").setLevel(logging.WARNING)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the worker; the process exit status."""
+    argv = sys.argv[1:] if argv is None else argv
+    if "--control-fd" in argv:
+        from emulator import supervised
+
+        return supervised.main(argv)
+    args = _parser().parse_args(argv)
+    configure_logging(args.verbose)
     try:
-        await worker.follow(reader)
-    finally:
-        with contextlib.suppress(OSError):
-            await writer.drain()
-            writer.close()
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Entry point of a worker process."""
-    parser = argparse.ArgumentParser(prog="python -m emulator.worker")
-    parser.add_argument("--control-fd", type=int, required=True)
-    parser.add_argument("--http-fd", type=int)
-    parser.add_argument("--index", type=int, default=0)
-    args = parser.parse_args(argv)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _warm_up()
-    asyncio.run(_main(args.control_fd, args.http_fd))
+        asyncio.run(_main(args))
+    except ExchangeError as exc:
+        details = exc.details if isinstance(exc, IndexingError) else ""
+        _say(event="error", type=type(exc).__name__, message=exc.message, hint=exc.hint, details=details)
+        print(str(exc), file=sys.stderr)
+        return EXIT_LOAD_ERROR
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

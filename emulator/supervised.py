@@ -1,0 +1,169 @@
+"""A worker under ``exchange dev``: warm start, then load / start / drain on the supervisor's command.
+
+It starts with the heavy libraries imported and no user code, says ``ready`` on its control channel (see
+:mod:`emulator.control`), then: ``load`` imports and indexes the deployment (nothing is polled yet, so broken code
+burns no dequeue), ``start`` starts the queue pollers, timers and HTTP server, ``drain`` stops receiving, finishes
+in-flight work within the bound and exits. End of file on the control channel (the supervisor died) and SIGTERM
+drain as well. SIGINT is left to the supervisor, which drains its workers in order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import json
+import signal
+import socket
+import traceback
+from pathlib import Path
+from typing import Any
+
+from framework.errors import ExchangeError
+
+#: Imported before user code is known, so that a reload pays only for the user's own modules.
+WARM_IMPORTS = (
+    "sqlalchemy.orm",
+    "azure.functions",
+    "azure.storage.queue.aio",
+    "azure.storage.blob.aio",
+    "aiohttp.web",
+    "croniter",
+    "framework",
+    "framework.handler",
+    "framework.services",
+    "emulator.host",
+    "emulator.http_server",
+    "emulator.timer_trigger",
+)
+
+
+def warm_up() -> None:
+    """Import what every deployment needs."""
+    for name in WARM_IMPORTS:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+
+
+def build_host(config: dict[str, Any], http_sock: socket.socket | None) -> Any:
+    """The deployment's host, indexed and with its runners, not started. Raises when the code does not load."""
+    from emulator.deployment import load_deployment
+    from emulator.host import Host
+    from emulator.http_server import HttpOptions, HttpServer
+    from emulator.journal import Journal
+    from emulator.run import default_journal_path
+    from emulator.timer_trigger import TimerRunner
+
+    deployment = load_deployment(Path(config["deployment_dir"]))
+    journal_path = Path(config["journal_path"]) if config.get("journal_path") else default_journal_path(deployment.path)
+    host = Host(
+        deployment, storage=config["storage"], database_url=config.get("database_url"), journal=Journal(journal_path)
+    )
+    host.functions  # noqa: B018 - index now: import errors surface at load, before anything is polled
+    host.add_runner(TimerRunner())
+    if http_sock is not None:
+        host.add_runner(HttpServer(HttpOptions(sock=http_sock, enable_auth=bool(config.get("enable_auth")))))
+    return host
+
+
+def _describe_failure(error: BaseException) -> str:
+    if isinstance(error, ExchangeError):
+        details = getattr(error, "details", "")
+        return f"{error}\n{details}".rstrip() if details else str(error)
+    return "".join(traceback.format_exception(error, limit=-8))
+
+
+class Worker:
+    """The worker's side of the control protocol."""
+
+    def __init__(self, writer: asyncio.StreamWriter, http_sock: socket.socket | None) -> None:
+        self._writer = writer
+        self._http_sock = http_sock
+        self._host: Any = None
+        self._stopping = asyncio.Event()
+
+    def say(self, event: str, **data: Any) -> None:
+        """Tell the supervisor something."""
+        self._writer.write((json.dumps({"event": event, **data}, default=str) + "\n").encode())
+
+    def load(self, config: dict[str, Any]) -> None:
+        try:
+            self._host = build_host(config, self._http_sock)
+        except BaseException as error:  # user code may raise anything at import time: report it, never die silently
+            self.say("load_failed", error=_describe_failure(error))
+            return
+        self.say("loaded", functions=[fn.name for fn in self._host.functions])
+
+    async def drain(self, timeout: float) -> None:
+        if self._host is not None:
+            host, self._host = self._host, None
+            try:
+                await host.stop(timeout)
+            finally:
+                if host.journal is not None:
+                    host.journal.close()
+        self.say("drained")
+        with contextlib.suppress(OSError):
+            await self._writer.drain()
+
+    async def _next_command(self, reader: asyncio.StreamReader) -> dict[str, Any] | None:
+        line_task = asyncio.ensure_future(reader.readline())
+        stop_task = asyncio.ensure_future(self._stopping.wait())
+        done, pending = await asyncio.wait({line_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        if line_task not in done or not line_task.result():
+            return None  # SIGTERM, or the supervisor is gone
+        command: dict[str, Any] = json.loads(line_task.result())
+        return command
+
+    async def follow(self, reader: asyncio.StreamReader) -> None:
+        """Obey commands until told to drain, SIGTERM, or the supervisor goes away."""
+        while (cmd := await self._next_command(reader)) is not None:
+            if cmd["cmd"] == "load":
+                self.load(cmd["config"])
+            elif cmd["cmd"] == "start" and self._host is not None:
+                await self._host.start()
+                self.say("started")
+            elif cmd["cmd"] == "drain":
+                await self.drain(float(cmd.get("timeout", 10.0)))
+                return
+            await self._writer.drain()
+        await self.drain(10.0)
+
+    def stop_soon(self) -> None:
+        """Drain at the next opportunity (SIGTERM)."""
+        self._stopping.set()
+
+
+async def _run(control_fd: int, http_fd: int | None) -> None:
+    ctrl = socket.socket(fileno=control_fd)
+    http_sock = socket.socket(fileno=http_fd) if http_fd is not None else None
+    reader, writer = await asyncio.open_connection(sock=ctrl)
+    worker = Worker(writer, http_sock)
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, worker.stop_soon)
+    worker.say("ready")
+    await writer.drain()
+    try:
+        await worker.follow(reader)
+    finally:
+        with contextlib.suppress(OSError):
+            writer.close()
+
+
+def main(argv: list[str]) -> int:
+    """Entry point of a supervised worker process."""
+    from emulator.worker import configure_logging
+
+    parser = argparse.ArgumentParser(prog="python -m emulator.worker")
+    parser.add_argument("--control-fd", type=int, required=True)
+    parser.add_argument("--http-fd", type=int)
+    parser.add_argument("--index", type=int, default=0)
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    configure_logging(args.verbose)
+    warm_up()
+    asyncio.run(_run(args.control_fd, args.http_fd))
+    return 0
