@@ -185,8 +185,9 @@ def start(
 ) -> AzuriteProcess:
     """Start Azurite with its data in ``location`` and wait until its queue service answers.
 
-    ``endpoints`` defaults to free ports on 127.0.0.1. ``detach`` starts it in its own session so that it outlives
-    this process (``exchange azurite start``).
+    ``endpoints`` defaults to free ports on 127.0.0.1. Azurite always gets a session of its own, so a Ctrl-C in the
+    terminal does not kill it under workers that are still draining: whoever started it stops it. ``detach``
+    leaves it running past this process (``exchange azurite start``).
     """
     endpoints = endpoints or AzuriteEndpoints(ports={"Blob": free_port(), "Queue": free_port(), "Table": free_port()})
     for kind, port in endpoints.ports.items():
@@ -210,7 +211,7 @@ def start(
         args += [f"--{kind.lower()}Host", endpoints.host, f"--{kind.lower()}Port", str(port)]
     log = open(log_file or location / "azurite.log", "ab")  # noqa: SIM115 - handed to the child
     popen = subprocess.Popen(
-        args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=detach
+        args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
     )
     log.close()
     proc = AzuriteProcess(endpoints, location, popen.pid, None if detach else popen)

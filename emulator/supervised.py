@@ -143,10 +143,12 @@ async def _run(control_fd: int, http_fd: int | None) -> None:
     reader, writer = await asyncio.open_connection(sock=ctrl)
     worker = Worker(writer, http_sock)
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, worker.stop_soon)
-    worker.say("ready")
-    await writer.drain()
     try:
+        worker.say("ready")
+        await writer.drain()
         await worker.follow(reader)
+    except ConnectionError:
+        pass  # the supervisor went away; a host that was running has been drained by follow()
     finally:
         with contextlib.suppress(OSError):
             writer.close()
