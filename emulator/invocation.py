@@ -162,12 +162,11 @@ class Invoker:
                 raise self._timeout_error(fn, "it was cancelled") from None
         call = functools.partial(contextvars.copy_context().run, fn.callable, **kwargs)
         future = asyncio.get_running_loop().run_in_executor(self._executor, call)
-        try:
-            return await asyncio.wait_for(asyncio.shield(future), timeout)
-        except TimeoutError:
-            raise self._timeout_error(
-                fn, "its thread runs on until it returns (Python threads cannot be stopped)"
-            ) from None
+        # asyncio.wait neither cancels the future on timeout nor needs an extra task per call (wait_for would)
+        done, _ = await asyncio.wait({future}, timeout=timeout)
+        if not done:
+            raise self._timeout_error(fn, "its thread runs on until it returns (Python threads cannot be stopped)")
+        return future.result()
 
     def _timeout_error(self, fn: FunctionInfo, what_then: str) -> FunctionTimeoutError:
         return FunctionTimeoutError(

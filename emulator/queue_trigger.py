@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -183,15 +182,13 @@ class QueuePoller:
         )
         body_text = body.decode("utf-8", errors="replace")
         self._journal("message.in", message, data={"body": truncate(body_text), "dequeue_count": message.dequeue_count})
+        metadata = queue_metadata(trigger, body_text)
         result = await self.invoker.invoke(
-            self.fn,
-            trigger,
-            trigger_details=queue_metadata(trigger, body_text),
-            correlation_id=_correlation_id(body_text),
+            self.fn, trigger, trigger_details=metadata, correlation_id=_correlation_id(metadata)
         )
         if result.ok:
-            self.stats.succeeded += 1
             await self._settle(lease, "delete")
+            self.stats.succeeded += 1
         elif (message.dequeue_count or 0) >= self.settings.max_dequeue_count:
             await self._poison(lease, f"failed {message.dequeue_count} times; last error: {_describe(result.error)}")
         else:
@@ -304,13 +301,7 @@ def _describe(error: BaseException | None) -> str:
     return f"{type(error).__name__}: {error}" if error is not None else "unknown error"
 
 
-def _correlation_id(body_text: str) -> str | None:
+def _correlation_id(metadata: dict[str, Any]) -> str | None:
     """A correlation id carried in a JSON message body (``correlation_id`` or ``correlationId``), if any."""
-    if not body_text.startswith("{"):
-        return None
-    try:
-        data = json.loads(body_text)
-    except ValueError:
-        return None
-    value = data.get("correlation_id") or data.get("correlationId") if isinstance(data, dict) else None
+    value = metadata.get("correlation_id") or metadata.get("correlationId")
     return value if isinstance(value, str) else None
