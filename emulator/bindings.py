@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 import azure.functions as func
 
 from framework.errors import ExchangeError
+from framework.queues import InvalidQueueNameError, validate_queue_name
 
 T = TypeVar("T")
 _EXPRESSION = re.compile(r"\{([^{}]+)\}")
@@ -87,6 +88,15 @@ def json_object(text: str | None) -> dict[str, Any] | None:
     except ValueError:
         return None
     return parsed if isinstance(parsed, dict) else None
+
+
+def queue_name(template: str, *, where: str, metadata: Mapping[str, Any] | None = None) -> str:
+    """A binding's queue name with settings and expressions filled in, checked against Azure's naming rules."""
+    name = resolve_expression(template, metadata or {}, where=where)
+    try:
+        return validate_queue_name(name.lower())
+    except InvalidQueueNameError as exc:
+        raise BindingError(f"{where}: queue name {name!r} is not valid.", hint=exc.hint) from exc
 
 
 def queue_metadata(message: func.QueueMessage, body_text: str | None) -> dict[str, Any]:

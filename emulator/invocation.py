@@ -215,7 +215,7 @@ class Invoker:
         self, fn: FunctionInfo, binding: BindingInfo, value: Any, details: dict[str, Any], where: str
     ) -> OutputRecord:
         bodies = bindings.queue_bodies(value, where=where)
-        queue = bindings.resolve_expression(str(binding.settings.get("queueName", "")), details, where=where).lower()
+        queue = bindings.queue_name(str(binding.settings.get("queueName", "")), where=where, metadata=details)
         conn = connection_for(binding.settings.get("connection"), self.storage)
         encoding = self.config.queues.message_encoding
         texts = [encode_body(body, encoding) for body in bodies]

@@ -23,11 +23,12 @@ from typing import TYPE_CHECKING, Any
 
 from azure.functions.queue import QueueMessage
 
-from emulator.bindings import queue_metadata, resolve_app_settings
+from emulator.bindings import queue_metadata, queue_name
 from emulator.deployment import QueueSettings
 from emulator.functions import FunctionInfo
 from emulator.journal import truncate
 from emulator.storage_io import async_queue_client, connection_for
+from framework.errors import StorageUnavailableError
 from framework.queues import MessageDecodeError, decode_body
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ class QueuePoller:
         self.settings = settings
         self.lease_s = lease_s
         where = f"function {fn.name}, queue trigger"
-        self.queue = resolve_app_settings(str(fn.trigger.settings.get("queueName", "")), where=where).lower()
+        self.queue = queue_name(str(fn.trigger.settings.get("queueName", "")), where=where)
         self.poison_queue = f"{self.queue}-poison"
         self.stats = PollerStats()
         self._conn = connection_for(fn.trigger.settings.get("connection"), invoker.storage)
@@ -88,11 +89,18 @@ class QueuePoller:
 
     async def start(self) -> None:
         """Create the queue if it is missing and start polling."""
-        from azure.core.exceptions import ResourceExistsError
+        from azure.core.exceptions import ResourceExistsError, ServiceRequestError
 
         self._client = async_queue_client(self._conn, self.queue)
-        with contextlib.suppress(ResourceExistsError):
-            await self._client.create_queue()
+        try:
+            with contextlib.suppress(ResourceExistsError):
+                await self._client.create_queue()
+        except ServiceRequestError as exc:
+            await self._client.close()
+            raise StorageUnavailableError(
+                f"Function {self.fn.name}: cannot reach the queue service for queue {self.queue!r}: {exc}",
+                hint="start Azurite (exchange azurite start) or check the AzureWebJobsStorage connection string",
+            ) from exc
         self._tasks = [asyncio.create_task(self._poll(), name=f"poll {self.queue}"), asyncio.create_task(self._renew())]
 
     def wake(self) -> None:

@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 import azure.functions as func
+import pytest
 
 from emulator.deployment import load_deployment
 from emulator.host import Host
@@ -86,3 +87,47 @@ def test_draining_releases_an_async_functions_message_at_once(
         ends = wait_for(lambda: again.entries(kinds=["invocation.end"], function="slow_async"), timeout=5)
     assert ends[0].status == "ok"
     assert again.entries(kinds=["invocation.start"])[-1].data["dequeue_count"] == 2
+
+
+def test_unreachable_storage_is_a_readable_error_naming_function_and_queue(tmp_path: Path) -> None:
+    from emulator.azurite import free_port
+    from framework.errors import StorageUnavailableError
+    from framework.storage import dev_connection_string
+
+    port = free_port()
+    storage = dev_connection_string(ports={"Blob": port, "Queue": port, "Table": port})
+    host = Host(
+        load_deployment(deploy("failing", tmp_path, values={"IN_QUEUE": "orders", "OUT_QUEUE": "x"})), storage=storage
+    )
+
+    async def start() -> None:
+        try:
+            await host.start()
+        finally:
+            await host.stop()
+
+    with pytest.raises(
+        StorageUnavailableError, match="Function always_fails: cannot reach the queue service for queue 'orders'"
+    ):
+        asyncio.run(start())
+
+
+def test_an_invalid_output_queue_name_fails_the_invocation_naming_the_binding(
+    tmp_path: Path, storage_connection_string: str
+) -> None:
+    app = deploy("metadata", tmp_path, values={"IN_QUEUE": "in-q", "OUT_QUEUE": "Bad--Name"})
+    host = Host(load_deployment(app), storage=storage_connection_string)
+    fn = host.function("report_metadata")
+    assert fn is not None
+
+    async def invoke() -> object:
+        try:
+            return await host.invoker.invoke(fn, func.QueueMessage(body=b"{}"))
+        finally:
+            await host.invoker.close()
+
+    result = asyncio.run(invoke())
+    assert not result.ok  # type: ignore[attr-defined]
+    assert "function report_metadata, output '$return': queue name 'Bad--Name' is not valid" in str(
+        result.error  # type: ignore[attr-defined]
+    )
