@@ -172,24 +172,20 @@ class QueuePoller:
 
     async def _handle(self, lease: _Lease) -> None:
         message = lease.message
-        text = message.content or ""
         encoding = self.settings.message_encoding
+        dequeues = message.dequeue_count or 0
+        if dequeues > self.settings.max_dequeue_count:  # its earlier attempts never finished (a worker crashed)
+            reason = f"dequeued {dequeues} times without finishing (maxDequeueCount {self.settings.max_dequeue_count})"
+            await self._poison(lease, reason)
+            return
         try:
-            body = decode_body(text, encoding)
+            body = decode_body(message.content or "", encoding)
         except MessageDecodeError as exc:
             await self._poison(lease, f"not valid {encoding}: {exc.message}")
             return
-        trigger = QueueMessage(
-            id=message.id,
-            body=body,
-            dequeue_count=message.dequeue_count,
-            expiration_time=message.expires_on,
-            insertion_time=message.inserted_on,
-            time_next_visible=message.next_visible_on,
-            pop_receipt=message.pop_receipt,
-        )
+        trigger = _trigger_message(message, body)
         body_text = body.decode("utf-8", errors="replace")
-        self._journal("message.in", message, data={"body": truncate(body_text), "dequeue_count": message.dequeue_count})
+        self._journal("message.in", message, data={"body": truncate(body_text), "dequeue_count": dequeues})
         metadata = queue_metadata(trigger, body_text)
         result = await self.invoker.invoke(
             self.fn, trigger, trigger_details=metadata, correlation_id=_correlation_id(metadata)
@@ -197,17 +193,19 @@ class QueuePoller:
         if result.ok:
             await self._settle(lease, "delete")
             self.stats.succeeded += 1
-        elif (message.dequeue_count or 0) >= self.settings.max_dequeue_count:
-            await self._poison(lease, f"failed {message.dequeue_count} times; last error: {_describe(result.error)}")
+        elif dequeues >= self.settings.max_dequeue_count:
+            await self._poison(lease, f"failed {dequeues} times; last error: {_describe(result.error)}")
         else:
-            self.stats.failed += 1
-            await self._settle(lease, "retry")
-            self._journal(
-                "message.retry",
-                message,
-                status="retry",
-                data={"visible_in_s": self.settings.visibility_timeout_s, "error": _describe(result.error)},
-            )
+            await self._retry(lease, result.error)
+
+    async def _retry(self, lease: _Lease, error: BaseException | None) -> None:
+        """Make a failed message visible again after visibilityTimeout."""
+        self.stats.failed += 1
+        await self._settle(lease, "retry")
+        visible_in = self.settings.visibility_timeout_s
+        self._journal(
+            "message.retry", lease.message, status="retry", data={"visible_in_s": visible_in, "error": _describe(error)}
+        )
 
     async def _poison(self, lease: _Lease, reason: str) -> None:
         message = lease.message
@@ -303,6 +301,19 @@ class QueuePoller:
     def _journal(self, kind: str, message: RawMessage, **fields: Any) -> None:
         if self.invoker.journal is not None:
             self.invoker.journal.record(kind, function=self.fn.name, queue=self.queue, message_id=message.id, **fields)
+
+
+def _trigger_message(message: RawMessage, body: bytes) -> QueueMessage:
+    """The QueueMessage the worker builds (this class reports the dequeue count; plain func.QueueMessage does not)."""
+    return QueueMessage(
+        id=message.id,
+        body=body,
+        dequeue_count=message.dequeue_count,
+        expiration_time=message.expires_on,
+        insertion_time=message.inserted_on,
+        time_next_visible=message.next_visible_on,
+        pop_receipt=message.pop_receipt,
+    )
 
 
 def _describe(error: BaseException | None) -> str:

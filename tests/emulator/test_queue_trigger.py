@@ -100,9 +100,10 @@ def test_a_failing_message_is_retried_then_moved_to_poison(
     with running(app, storage_connection_string) as host:
         send(storage_connection_string, queue_name, "doomed")
         poisoned = collect(queue_reader, f"{queue_name}-poison", 1)
+        # entries are written in order: once the poison entry is readable, everything before it is too
+        poison = wait_for(lambda: host.entries(kinds=["message.poison"], queue=queue_name), what="poison entry")
         ends = host.entries(function="always_fails", kinds=["invocation.end"])
         retries = host.entries(kinds=["message.retry"], queue=queue_name)
-        poison = wait_for(lambda: host.entries(kinds=["message.poison"], queue=queue_name), what="poison entry")
 
     assert [m.text for m in poisoned] == ["doomed"]
     assert [e.status for e in ends] == ["error", "error"]
@@ -119,6 +120,7 @@ def test_default_max_dequeue_count_is_five_attempts(
     with running(app, storage_connection_string) as host:
         send(storage_connection_string, queue_name, "doomed")
         collect(queue_reader, f"{queue_name}-poison", 1)
+        wait_for(lambda: host.entries(kinds=["message.poison"]), what="the poison entry")
         attempts = host.entries(function="always_fails", kinds=["invocation.start"])
     assert [e.data["dequeue_count"] for e in attempts] == [1, 2, 3, 4, 5]
 
@@ -179,3 +181,21 @@ def test_a_message_is_not_handed_out_again_while_its_function_runs_past_the_leas
         wait_for(lambda: host.entries(kinds=["invocation.end"]), timeout=15, what="the slow function to end")
         starts = host.entries(kinds=["invocation.start"])
     assert len(starts) == 1
+
+
+def test_a_message_dequeued_past_the_limit_without_finishing_goes_to_poison_uninvoked(
+    tmp_path: Path, storage_connection_string: str, queue_name: str, queue_reader: Reader
+) -> None:
+    send(storage_connection_string, queue_name, "crashes its worker")
+    raw = QueueClient.from_connection_string(storage_connection_string, queue_name)
+    for _ in range(2):  # two attempts whose worker died: received, never settled
+        [message] = raw.receive_messages(max_messages=1)
+        raw.update_message(message, visibility_timeout=0)
+    host_json = {"extensions": {"queues": {"maxDequeueCount": 2}}}
+    app = deploy("failing", tmp_path / "app", host=host_json, values={"IN_QUEUE": queue_name, "OUT_QUEUE": "x-out"})
+    with running(app, storage_connection_string) as host:
+        poisoned = collect(queue_reader, f"{queue_name}-poison", 1)
+        [entry] = wait_for(lambda: host.entries(kinds=["message.poison"]), what="the poison entry")
+    assert [m.text for m in poisoned] == ["crashes its worker"]
+    assert "dequeued 3 times without finishing" in entry.data["reason"]
+    assert host.entries(kinds=["invocation.start"]) == []
