@@ -55,7 +55,7 @@ class Host:
         self.invoker = Invoker(storage, config=deployment.host, journal=journal, on_queue_sent=self._queue_sent)
         self.pollers: dict[str, QueuePoller] = {}
         self.runners: list[Runner] = []
-        self._started = False
+        self._drained = False
 
     @property
     def environment(self) -> dict[str, str]:
@@ -94,7 +94,6 @@ class Host:
                 self.pollers[fn.name] = poller
         for runner in self.runners:
             await runner.start(self)
-        self._started = True
         log.info("%s", self.summary())
         self._record("host.start", functions=[f.name for f in functions], pid=os.getpid())
 
@@ -108,9 +107,12 @@ class Host:
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Stop taking work; let in-flight invocations finish within ``timeout`` seconds."""
-        parts = [p.drain(timeout) for p in self.pollers.values()] + [r.drain(timeout) for r in self.runners]
-        await asyncio.gather(*parts)
+        parts = [p.drain(timeout) for p in self.pollers.values()]
+        if not self._drained:
+            parts += [r.drain(timeout) for r in self.runners]
+        self._drained = True
         self.pollers.clear()
+        await asyncio.gather(*parts)
 
     async def stop(self, timeout: float = 0.0) -> None:
         """Drain (briefly by default), then release clients and the journal sink."""
@@ -120,7 +122,6 @@ class Host:
             events.remove_sink(self.journal.event_sink)
             self._record("host.stop", pid=os.getpid())
             self.journal.flush()
-        self._started = False
 
     def _queue_sent(self, queue: str) -> None:
         for poller in self.pollers.values():

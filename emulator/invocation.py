@@ -35,6 +35,9 @@ from framework.queues import encode_body
 class FunctionTimeoutError(ExchangeError):
     """A function ran longer than host.json's ``functionTimeout``."""
 
+    #: The thread of a sync function, which runs on.
+    still_running: asyncio.Future[Any] | None = None
+
 
 @dataclass(frozen=True)
 class OutputRecord:
@@ -70,6 +73,8 @@ class InvocationResult:
     error: BaseException | None = None
     #: What each output binding sent.
     outputs: list[OutputRecord] = field(default_factory=list)
+    #: A timed-out sync function's thread, still running: a trigger must not retry its input before it ends.
+    still_running: asyncio.Future[Any] | None = None
 
     @property
     def timed_out(self) -> bool:
@@ -137,6 +142,7 @@ class Invoker:
             result.ok = True
         except Exception as exc:  # the function's own failure is the invocation's outcome, never the host's
             result.error = exc
+            result.still_running = getattr(exc, "still_running", None)
         except asyncio.CancelledError as exc:
             result.error = exc
             raise
@@ -165,7 +171,9 @@ class Invoker:
         # asyncio.wait neither cancels the future on timeout nor needs an extra task per call (wait_for would)
         done, _ = await asyncio.wait({future}, timeout=timeout)
         if not done:
-            raise self._timeout_error(fn, "its thread runs on until it returns (Python threads cannot be stopped)")
+            error = self._timeout_error(fn, "its thread runs on until it returns (Python threads cannot be stopped)")
+            error.still_running = future
+            raise error
         return future.result()
 
     def _timeout_error(self, fn: FunctionInfo, what_then: str) -> FunctionTimeoutError:

@@ -270,6 +270,8 @@ class Journal:
             if value is not None:
                 where.append(f"{column} = ?")
                 args.append(value)
+        if not self.path.exists():
+            return []
         conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=5.0)
         try:
             rows = conn.execute(

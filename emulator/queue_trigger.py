@@ -190,6 +190,8 @@ class QueuePoller:
         result = await self.invoker.invoke(
             self.fn, trigger, trigger_details=metadata, correlation_id=_correlation_id(metadata)
         )
+        if result.still_running is not None:  # keep the lease until the timed-out thread ends: never run it twice
+            await asyncio.wait({result.still_running})
         if result.ok:
             await self._settle(lease, "delete")
             self.stats.succeeded += 1

@@ -199,3 +199,17 @@ def test_a_message_dequeued_past_the_limit_without_finishing_goes_to_poison_unin
     assert [m.text for m in poisoned] == ["crashes its worker"]
     assert "dequeued 3 times without finishing" in entry.data["reason"]
     assert host.entries(kinds=["invocation.start"]) == []
+
+
+def test_a_timed_out_sync_functions_message_is_retried_only_after_its_thread_ends(
+    tmp_path: Path, storage_connection_string: str, queue_name: str
+) -> None:
+    host_json = {"functionTimeout": "00:00:01", "extensions": {"queues": {"maxDequeueCount": 2}}}
+    app = deploy("slow", tmp_path / "app", host=host_json, values={"Q": queue_name})
+    with running(app, storage_connection_string, drain_timeout=0.5) as host:
+        send(storage_connection_string, f"{queue_name}-sync", "2.5")
+        starts = wait_for(lambda: len(s := host.entries(kinds=["invocation.start"])) == 2 and s, what="the retry")
+    first_timeout = host.entries(kinds=["invocation.end"])[0]
+    assert first_timeout.status == "timeout"
+    assert (first_timeout.at - starts[0].at).total_seconds() < 2.0  # reported when the timeout struck
+    assert (starts[1].at - starts[0].at).total_seconds() >= 2.5  # but not run again while the thread still ran
