@@ -181,6 +181,7 @@ def _function_info(fn: Any, deployment: Deployment) -> FunctionInfo:
                 hint="supported: queueTrigger, timerTrigger, httpTrigger, queue output, blob input/output, "
                 "http output; run this function on Azure, or remove the binding for local runs",
             )
+    wants_context = _check_parameters(name, user, all_bindings, source)
     triggers = [b for b in all_bindings if b.is_trigger]
     listed = deployment.host.functions
     return FunctionInfo(
@@ -191,4 +192,25 @@ def _function_info(fn: Any, deployment: Deployment) -> FunctionInfo:
         is_async=inspect.iscoroutinefunction(user),
         source=source,
         disabled=deployment.local.is_disabled(name) or (listed is not None and name not in listed),
+        wants_context=wants_context,
     )
+
+
+def _check_parameters(name: str, user: Any, all_bindings: list[BindingInfo], source: str) -> bool:
+    """Refuse parameters and bindings that do not match, as the worker does; True if ``context`` is declared."""
+    params = set(inspect.signature(user).parameters)
+    bound = {b.name for b in all_bindings if b.name != "$return"}
+    wants_context = "context" in params and "context" not in bound
+    unbound = params - bound - ({"context"} if wants_context else set())
+    missing = bound - params
+    if unbound or missing:
+        problems = []
+        if unbound:
+            problems.append(f"parameters without a binding: {', '.join(sorted(unbound))}")
+        if missing:
+            problems.append(f"bindings without a parameter: {', '.join(sorted(missing))}")
+        raise IndexingError(
+            f"{source}: function {name} cannot be loaded: {'; '.join(problems)}.",
+            hint="make each arg_name in the decorators match a parameter of the function (and the reverse)",
+        )
+    return wants_context

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import azure.functions as func
@@ -25,6 +26,7 @@ import azure.functions as func
 from emulator import bindings
 from emulator.deployment import HostConfig
 from emulator.functions import BindingInfo, FunctionInfo
+from emulator.invocation_context import InvocationContext
 from emulator.journal import InvocationScope, Journal, current_invocation, truncate
 from emulator.storage_io import StorageClients, connection_for
 from framework.context import correlation_context, current_correlation_id
@@ -136,6 +138,10 @@ class Invoker:
         result = InvocationResult(invocation_id, fn.name, ok=False, duration_ms=0.0)
         try:
             kwargs = await self._arguments(fn, trigger_value, details)
+            if fn.wants_context:
+                kwargs["context"] = InvocationContext(
+                    invocation_id, fn.name, str(Path(fn.source.rpartition(":")[0]).parent)
+                )
             outs = {name: value for name, value in kwargs.items() if isinstance(value, bindings.Out)}
             result.return_value = await self._call(fn, kwargs)
             result.outputs, result.http_response = await self._deliver(fn, result.return_value, outs, details)

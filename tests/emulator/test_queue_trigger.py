@@ -213,3 +213,16 @@ def test_a_timed_out_sync_functions_message_is_retried_only_after_its_thread_end
     assert first_timeout.status == "timeout"
     assert (first_timeout.at - starts[0].at).total_seconds() < 2.0  # reported when the timeout struck
     assert (starts[1].at - starts[0].at).total_seconds() >= 2.5  # but not run again while the thread still ran
+
+
+def test_a_context_parameter_gets_the_invocation_context(
+    tmp_path: Path, storage_connection_string: str, queue_name: str, queue_reader: Reader
+) -> None:
+    app = deploy("context", tmp_path / "app", values={"IN_QUEUE": queue_name, "OUT_QUEUE": f"{queue_name}-out"})
+    with running(app, storage_connection_string) as host:
+        send(storage_connection_string, queue_name, "{}")
+        [seen] = [m.json() for m in collect(queue_reader, f"{queue_name}-out", 1)]
+        [start] = wait_for(lambda: host.entries(kinds=["invocation.start"]), what="the invocation entry")
+    assert seen["invocation_id"] == start.invocation_id
+    assert seen["function_name"] == "with_context"
+    assert seen["trace_parent"].startswith("00-")
