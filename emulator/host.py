@@ -8,10 +8,13 @@ what is in flight within a bound) and stopped. The ``exchange dev`` supervisor r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from typing import Protocol
 
+from emulator import logs
+from emulator.bindings import BindingError, resolve_app_settings
 from emulator.deployment import Deployment
 from emulator.functions import BindingInfo, FunctionInfo
 from emulator.indexing import index_functions
@@ -56,6 +59,7 @@ class Host:
         self.pollers: dict[str, QueuePoller] = {}
         self.runners: list[Runner] = []
         self._drained = False
+        self._log_handler: logs.JournalLogHandler | None = None
 
     @property
     def environment(self) -> dict[str, str]:
@@ -87,6 +91,7 @@ class Host:
         functions = self.functions
         if self.journal is not None:
             events.add_sink(self.journal.event_sink)
+            self._log_handler = logs.install(self.journal)
         for fn in functions:
             if fn.trigger.type == "queueTrigger" and not fn.disabled:
                 poller = QueuePoller(fn, self.invoker, self.deployment.host.queues, lease_s=self.lease_s)
@@ -120,6 +125,9 @@ class Host:
         await self.invoker.close()
         if self.journal is not None:
             events.remove_sink(self.journal.event_sink)
+            if self._log_handler is not None:
+                logs.uninstall(self._log_handler)
+                self._log_handler = None
             self._record("host.stop", pid=os.getpid())
             self.journal.flush()
 
@@ -136,7 +144,9 @@ class Host:
 def describe_binding(binding: BindingInfo) -> str:
     """One line for a binding: its type, direction and target."""
     s = binding.settings
-    target = s.get("queueName") or s.get("path") or s.get("schedule") or s.get("route") or ""
+    target = str(s.get("queueName") or s.get("path") or s.get("schedule") or s.get("route") or "")
+    with contextlib.suppress(BindingError):  # else shown as written; the trigger reports the missing setting
+        target = resolve_app_settings(target, where=binding.name)
     methods = ",".join(str(m) for m in s.get("methods") or [])
     detail = f" {methods}" if methods else ""
     return f"{binding.type} ({binding.direction}) {binding.name}{detail} {target!s}".rstrip()

@@ -215,7 +215,7 @@ def test_a_timed_out_sync_functions_message_is_retried_only_after_its_thread_end
     assert (starts[1].at - starts[0].at).total_seconds() >= 2.5  # but not run again while the thread still ran
 
 
-def test_a_context_parameter_gets_the_invocation_context(
+def test_a_context_parameter_gets_the_invocation_context_and_logs_are_journaled(
     tmp_path: Path, storage_connection_string: str, queue_name: str, queue_reader: Reader
 ) -> None:
     app = deploy("context", tmp_path / "app", values={"IN_QUEUE": queue_name, "OUT_QUEUE": f"{queue_name}-out"})
@@ -223,6 +223,9 @@ def test_a_context_parameter_gets_the_invocation_context(
         send(storage_connection_string, queue_name, "{}")
         [seen] = [m.json() for m in collect(queue_reader, f"{queue_name}-out", 1)]
         [start] = wait_for(lambda: host.entries(kinds=["invocation.start"]), what="the invocation entry")
+        [log] = wait_for(lambda: host.entries(kinds=["log"]), what="the function's log line")
     assert seen["invocation_id"] == start.invocation_id
+    assert log.invocation_id == start.invocation_id and log.function == "with_context"
+    assert log.data["message"] == f"handling message {start.message_id}" and log.status == "info"
     assert seen["function_name"] == "with_context"
     assert seen["trace_parent"].startswith("00-")
