@@ -104,10 +104,11 @@ class Host:
 
     def summary(self) -> str:
         """A readable list of the functions, their triggers and bindings (as ``func start`` prints)."""
-        lines = [f"{len(self.functions)} function(s) in {self.deployment.function_app}:"]
+        count = len(self.functions)
+        lines = [f"{count} function{'s' if count != 1 else ''} in {self.deployment.function_app}:"]
         for fn in self.functions:
-            lines.append(f"  {fn.name}: {describe_binding(fn.trigger)}{' [disabled]' if fn.disabled else ''}")
-            lines += [f"      {describe_binding(b)}" for b in fn.bindings]
+            lines.append(f"  {fn.name}{' (disabled)' if fn.disabled else ''}  {fn.source}")
+            lines += [f"      {describe_binding(b)}" for b in (fn.trigger, *fn.bindings)]
         return "\n".join(lines)
 
     async def drain(self, timeout: float = 30.0) -> None:
@@ -142,11 +143,11 @@ class Host:
 
 
 def describe_binding(binding: BindingInfo) -> str:
-    """One line for a binding: its type, direction and target."""
+    """One line for a binding: ``msg <- queueTrigger orders``, ``$return -> queue next-stage``."""
     s = binding.settings
     target = str(s.get("queueName") or s.get("path") or s.get("schedule") or s.get("route") or "")
     with contextlib.suppress(BindingError):  # else shown as written; the trigger reports the missing setting
         target = resolve_app_settings(target, where=binding.name)
     methods = ",".join(str(m) for m in s.get("methods") or [])
-    detail = f" {methods}" if methods else ""
-    return f"{binding.type} ({binding.direction}) {binding.name}{detail} {target!s}".rstrip()
+    arrow = "<-" if binding.direction == "in" else "->"
+    return " ".join(part for part in (binding.name, arrow, binding.type, methods, target) if part)

@@ -6,14 +6,16 @@ kept on the error (``details``) for a verbose mode. An app with no functions is 
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import importlib.util
 import inspect
+import logging
 import os
 import sys
 import traceback
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +133,8 @@ def _get_functions(app: func.FunctionApp, file: Path) -> list[Any]:
     if cached is not None:
         return list(cached)
     try:
-        functions = list(app.get_functions())
+        with _quiet_auth_level_warning():
+            functions = list(app.get_functions())
     except Exception as exc:  # azure.functions validates decorators here (duplicate names, missing trigger, ...)
         raise IndexingError(
             f"{file}: the FunctionApp rejected its functions: {exc}",
@@ -140,6 +143,22 @@ def _get_functions(app: func.FunctionApp, file: Path) -> list[Any]:
         ) from exc
     app._exchange_functions = functions  # type: ignore[attr-defined]
     return functions
+
+
+class _AuthLevelFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Auth level is not applied to non http function app")
+
+
+@contextlib.contextmanager
+def _quiet_auth_level_warning() -> Iterator[None]:
+    """azure-functions warns about the app's default auth level for every non-HTTP app: noise for the user."""
+    root, quiet = logging.getLogger(), _AuthLevelFilter()
+    root.addFilter(quiet)
+    try:
+        yield
+    finally:
+        root.removeFilter(quiet)
 
 
 def _plain(value: Any) -> Any:

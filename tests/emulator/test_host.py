@@ -30,9 +30,10 @@ class RecordingRunner:
 def test_summary_lists_functions_with_triggers_and_bindings(tmp_path: Path, storage_connection_string: str) -> None:
     host = Host(load_deployment(deploy("outputs", tmp_path, values={"Q": "q"})), storage=storage_connection_string)
     summary = host.summary()
-    assert summary.startswith("6 function(s) in ")
-    assert "  several_outputs: queueTrigger (in) msg q-multi" in summary
-    assert "      queue (out) $return q-ret" in summary
+    assert summary.startswith("6 functions in ")
+    assert "\n  several_outputs  " in summary
+    assert "      msg <- queueTrigger q-multi\n" in summary
+    assert "      $return -> queue q-ret" in summary
 
 
 def test_runners_are_started_and_drained_with_the_host(tmp_path: Path, storage_connection_string: str) -> None:

@@ -55,7 +55,7 @@ def test_worker_reports_ready_processes_messages_and_drains_on_sigterm(
         assert proc.wait(20) == 0
         assert proc.stderr is not None
         log = proc.stderr.read()
-    assert "1 function(s)" in log and "report_metadata: queueTrigger" in log
+    assert "1 function in" in log and "msg <- queueTrigger " + queue_name in log
     kinds = [e.kind for e in Journal(app / ".exchange" / "journal.db").read()]
     assert kinds[0] == "host.start" and kinds[-1] == "host.stop"
 
