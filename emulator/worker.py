@@ -17,6 +17,7 @@ import signal
 import sys
 from pathlib import Path
 
+from emulator.deployment import load_deployment
 from emulator.host import Host
 from emulator.indexing import IndexingError
 from emulator.queue_trigger import LEASE_S
@@ -29,9 +30,7 @@ EXIT_LOAD_ERROR = 3
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m emulator.worker", description=__doc__)
     parser.add_argument("deployment", type=Path, help="the folder holding function_app.py")
-    parser.add_argument(
-        "--storage", default=None, help="storage connection string (default: AzureWebJobsStorage of the deployment)"
-    )
+    parser.add_argument("--storage", default=os.environ.get("AzureWebJobsStorage"), help="storage connection string")
     parser.add_argument("--database-url", default=None, help="SQLAlchemy URL given to the functions as DATABASE_URL")
     parser.add_argument("--journal", type=Path, default=None, help="journal file (default <deployment>/.exchange/)")
     parser.add_argument("--drain-timeout", type=float, default=DRAIN_TIMEOUT_S, help="seconds to finish in-flight work")
@@ -54,10 +53,13 @@ async def _main(args: argparse.Namespace) -> None:
     def ready(host: Host) -> None:
         _say(event="ready", pid=os.getpid(), functions=[f.name for f in host.functions])
 
+    from framework.storage import resolve_connection_string
+
+    storage = resolve_connection_string(args.storage)
     with contextlib.suppress(asyncio.CancelledError):
         await serve(
             args.deployment,
-            storage=args.storage,
+            storage=storage,
             database_url=args.database_url,
             journal_path=args.journal,
             drain_timeout=args.drain_timeout,
@@ -75,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     try:
+        if args.storage is None:  # neither --storage nor AzureWebJobsStorage: the deployment's own setting
+            args.storage = load_deployment(args.deployment).local.values.get("AzureWebJobsStorage")
         asyncio.run(_main(args))
     except ExchangeError as exc:
         details = exc.details if isinstance(exc, IndexingError) else ""
