@@ -155,7 +155,7 @@ class Invoker:
         return result
 
     async def _arguments(self, fn: FunctionInfo, trigger_value: Any, details: dict[str, Any]) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {fn.trigger.name: trigger_value}
+        kwargs: dict[str, Any] = {fn.trigger.name: _as_annotated(fn, trigger_value)}
         for binding in fn.bindings:
             if binding.name == "$return":
                 continue
@@ -319,3 +319,15 @@ def _blob_input_kind(fn: FunctionInfo, binding: BindingInfo) -> type:
         return annotation
     data_type = str(binding.settings.get("dataType", "")).lower()
     return {"string": str, "binary": bytes}.get(data_type, func.InputStream)
+
+
+def _as_annotated(fn: FunctionInfo, value: Any) -> Any:
+    """A queue message as the trigger parameter's annotation asks: the worker also gives ``str`` or ``bytes``."""
+    if not isinstance(value, func.QueueMessage):
+        return value
+    annotation = _annotations(fn.callable).get(fn.trigger.name)
+    if annotation is str:
+        return value.get_body().decode("utf-8")
+    if annotation is bytes:
+        return value.get_body()
+    return value

@@ -30,7 +30,7 @@ class RecordingRunner:
 def test_summary_lists_functions_with_triggers_and_bindings(tmp_path: Path, storage_connection_string: str) -> None:
     host = Host(load_deployment(deploy("outputs", tmp_path, values={"Q": "q"})), storage=storage_connection_string)
     summary = host.summary()
-    assert summary.startswith("6 functions in ")
+    assert summary.startswith("7 functions in ")
     assert "\n  several_outputs  " in summary
     assert "      msg <- queueTrigger q-multi\n" in summary
     assert "      $return -> queue q-ret" in summary
@@ -46,7 +46,7 @@ def test_runners_are_started_and_drained_with_the_host(tmp_path: Path, storage_c
         await host.stop()
 
     asyncio.run(lifecycle())
-    assert runner.calls == ["start 6", "drain"]
+    assert runner.calls == ["start 7", "drain"]
 
 
 def test_the_invoker_runs_a_function_by_hand_and_reports_outputs(

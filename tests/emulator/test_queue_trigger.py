@@ -61,15 +61,24 @@ def test_each_queue_output_shape_is_delivered_as_the_host_does(
     app = deploy("outputs", tmp_path / "app", values={"Q": queue_name})
     conn = storage_connection_string
     with running(app, conn):
-        for suffix in ("str", "list", "bytes", "qm", "async"):
+        for suffix in ("str", "list", "bytes", "qm", "async", "plain"):
             send(conn, f"{queue_name}-{suffix}", suffix)
         send(conn, f"{queue_name}-multi", '{"n": 1}')
-        out = sorted(m.text for m in collect(queue_reader, f"{queue_name}-out", 7))
+        out = sorted(m.text for m in collect(queue_reader, f"{queue_name}-out", 8))
         first = collect(queue_reader, f"{queue_name}-first", 1)
         second = collect(queue_reader, f"{queue_name}-second", 1)
         returned = collect(queue_reader, f"{queue_name}-ret", 1)
 
-    assert out == ["async:async", "bytes:bytes", "item0:list", "item1:list", "item2:list", "qm:qm", "str:str"]
+    assert out == [
+        "async:async",
+        "bytes:bytes",
+        "item0:list",
+        "item1:list",
+        "item2:list",
+        "plain:str:plain",  # a trigger parameter annotated str gets the body text, as from the worker
+        "qm:qm",
+        "str:str",
+    ]
     assert [m.text for m in first + second] == ["first", "second"]
     assert returned[0].json() == {"returned": {"n": 1}}
 
