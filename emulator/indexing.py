@@ -152,13 +152,19 @@ class _AuthLevelFilter(logging.Filter):
 
 @contextlib.contextmanager
 def _quiet_auth_level_warning() -> Iterator[None]:
-    """azure-functions warns about the app's default auth level for every non-HTTP app: noise for the user."""
-    root, quiet = logging.getLogger(), _AuthLevelFilter()
+    """azure-functions warns about the app's default auth level for every non-HTTP app: noise for the user.
+
+    A NullHandler meanwhile keeps ``logging.warning`` from calling ``basicConfig()`` on a root logger without
+    handlers, which would print every later log line of the embedding program to stderr.
+    """
+    root, quiet, null = logging.getLogger(), _AuthLevelFilter(), logging.NullHandler()
     root.addFilter(quiet)
+    root.addHandler(null)
     try:
         yield
     finally:
         root.removeFilter(quiet)
+        root.removeHandler(null)
 
 
 def _plain(value: Any) -> Any:
