@@ -85,6 +85,7 @@ class QueuePoller:
         self._wake = asyncio.Event()
         self._slot_free = asyncio.Event()
         self._stopping = False
+        self._unreachable = False
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -121,12 +122,14 @@ class QueuePoller:
             await self._wait_for_capacity()
             if self._stopping:
                 break
-            try:
-                batch = await self._receive(self.settings.batch_size)
-            except Exception as exc:  # Azurite down or restarting: keep the host alive and try again
-                log.warning("queue %s: receive failed (%s); retrying in 1 s", self.queue, exc)
+            self._wake.clear()  # before receiving: a wake-up during the request is not lost
+            batch = await self._receive_or_report(self.settings.batch_size)
+            if batch is None:
                 await self._idle(1.0)
                 continue
+            if self._stopping:  # drained while receiving: hand them back at once
+                await asyncio.gather(*(self._settle(_Lease(m, m.pop_receipt or ""), "retry", 0) for m in batch))
+                break
             for message in batch:
                 self._begin(message)
             if batch:
@@ -135,9 +138,22 @@ class QueuePoller:
                 await self._idle(delay)
                 delay = min(delay * 2, cap)
 
+    async def _receive_or_report(self, count: int) -> list[RawMessage] | None:
+        """A batch; None when the queue service failed (logged once per outage, not once per poll)."""
+        try:
+            batch = await self._receive(count)
+        except Exception as exc:  # Azurite down or restarting: keep the host alive and try again
+            if not self._unreachable:
+                log.warning("queue %s: receive failed (%s); retrying every second", self.queue, exc)
+                self._unreachable = True
+            return None
+        if self._unreachable:
+            log.warning("queue %s: receiving again", self.queue)
+            self._unreachable = False
+        return batch
+
     async def _idle(self, seconds: float) -> None:
         """Wait ``seconds``, or less when :meth:`wake` is called."""
-        self._wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), seconds)
 

@@ -11,6 +11,7 @@ import pytest
 from emulator.deployment import load_deployment
 from emulator.host import Host
 from emulator.journal import Journal
+from emulator.pytest_plugin import QueueMessageSeen, read_queue
 from tests.emulator.support import deploy, running, send, wait_for
 
 
@@ -132,3 +133,26 @@ def test_an_invalid_output_queue_name_fails_the_invocation_naming_the_binding(
     assert "function report_metadata, output '$return': queue name 'Bad--Name' is not valid" in str(
         result.error  # type: ignore[attr-defined]
     )
+
+
+def test_the_host_survives_an_azurite_restart_and_polls_again(tmp_path: Path) -> None:
+    from emulator import azurite as az
+
+    endpoints = az.AzuriteEndpoints(ports={"Blob": az.free_port(), "Queue": az.free_port(), "Table": az.free_port()})
+    storage = endpoints.connection_string
+    proc = az.start(tmp_path / "azurite", endpoints)
+    app = deploy("metadata", tmp_path / "app", values={"IN_QUEUE": "restart-in", "OUT_QUEUE": "restart-out"})
+    try:
+        with running(app, storage) as host:
+            proc.stop()
+            proc = az.start(tmp_path / "azurite", endpoints)
+            send(storage, "restart-in", '{"after": "restart"}')
+
+            def output() -> list[QueueMessageSeen]:
+                return read_queue(storage, "restart-out")
+
+            [seen] = wait_for(output, timeout=30, what="processing after the restart")
+            assert seen.json()["json"] == {"after": "restart"}
+            assert host.host is not None
+    finally:
+        proc.stop()
