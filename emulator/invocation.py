@@ -125,23 +125,25 @@ class Invoker:
             with correlation_context(correlation_id) as cid:
                 self._journal_start(fn, invocation_id, cid, details)
                 started = time.perf_counter()
-                result = await self._run(fn, trigger_value, details, invocation_id)
-                result.duration_ms = (time.perf_counter() - started) * 1000
-                self._journal_end(fn, result, cid, details)
+                result = InvocationResult(invocation_id, fn.name, ok=False, duration_ms=0.0)
+                try:
+                    await self._run(fn, trigger_value, details, result)
+                finally:  # cancelled (the host is draining) or not, the journal says how it ended
+                    result.duration_ms = (time.perf_counter() - started) * 1000
+                    self._journal_end(fn, result, cid, details)
                 return result
         finally:
             current_invocation.reset(scope)
 
     async def _run(
-        self, fn: FunctionInfo, trigger_value: Any, details: dict[str, Any], invocation_id: str
-    ) -> InvocationResult:
-        result = InvocationResult(invocation_id, fn.name, ok=False, duration_ms=0.0)
+        self, fn: FunctionInfo, trigger_value: Any, details: dict[str, Any], result: InvocationResult
+    ) -> None:
+        """Fill ``result``: arguments in, the call, outputs out; the function's exception is kept, not raised."""
         try:
             kwargs = await self._arguments(fn, trigger_value, details)
             if fn.wants_context:
-                kwargs["context"] = InvocationContext(
-                    invocation_id, fn.name, str(Path(fn.source.rpartition(":")[0]).parent)
-                )
+                folder = str(Path(fn.source.rpartition(":")[0]).parent)
+                kwargs["context"] = InvocationContext(result.invocation_id, fn.name, folder)
             outs = {name: value for name, value in kwargs.items() if isinstance(value, bindings.Out)}
             result.return_value = await self._call(fn, kwargs)
             result.outputs, result.http_response = await self._deliver(fn, result.return_value, outs, details)
@@ -152,7 +154,6 @@ class Invoker:
         except asyncio.CancelledError as exc:
             result.error = exc
             raise
-        return result
 
     async def _arguments(self, fn: FunctionInfo, trigger_value: Any, details: dict[str, Any]) -> dict[str, Any]:
         kwargs: dict[str, Any] = {fn.trigger.name: _as_annotated(fn, trigger_value)}
@@ -285,7 +286,7 @@ class Invoker:
             "invocation.end",
             function=fn.name,
             queue=fn.trigger.settings.get("queueName"),
-            status="ok" if result.ok else "timeout" if result.timed_out else "error",
+            status=_status(result),
             invocation_id=result.invocation_id,
             correlation_id=cid,
             message_id=details.get("Id"),
@@ -296,6 +297,14 @@ class Invoker:
         """Close storage clients and the thread pool (threads still running are not waited for)."""
         await self.clients.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _status(result: InvocationResult) -> str:
+    if result.ok:
+        return "ok"
+    if isinstance(result.error, asyncio.CancelledError):
+        return "cancelled"
+    return "timeout" if result.timed_out else "error"
 
 
 def _text(body: bytes) -> str:
