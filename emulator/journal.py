@@ -253,6 +253,7 @@ class Journal:
         invocation_id: str | None = None,
         function: str | None = None,
         queue: str | None = None,
+        status: str | None = None,
     ) -> list[JournalEntry]:
         """Entries after ``since_id``, oldest first, filtered; only what has been flushed."""
         where: list[str] = ["id > ?"]
@@ -266,6 +267,7 @@ class Journal:
             ("invocation_id", invocation_id),
             ("function", function),
             ("queue", queue),
+            ("status", status),
         ):
             if value is not None:
                 where.append(f"{column} = ?")
@@ -281,6 +283,16 @@ class Journal:
         finally:
             conn.close()
         return [_entry(row) for row in rows]
+
+    def last_id(self) -> int:
+        """The id of the newest stored entry (0 when empty): a reader tails from here."""
+        if not self.path.exists():
+            return 0
+        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=5.0)
+        try:
+            return int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM entries").fetchone()[0])
+        finally:
+            conn.close()
 
 
 def _entry(row: tuple[Any, ...]) -> JournalEntry:

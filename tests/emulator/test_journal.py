@@ -23,7 +23,9 @@ def test_recorded_entries_are_read_back_in_order_with_filters(tmp_path: Path) ->
     assert [e.function for e in journal.read(correlation_id="c1")] == ["a", "a"]
     assert [e.status for e in journal.read(kinds=["invocation.end"], function="b")] == ["error"]
     assert [e.kind for e in journal.read(queue="orders")] == ["message.in"]
-    assert journal.read(since_id=everything[-1].id or 0) == []
+    assert [e.function for e in journal.read(status="error")] == ["b"]
+    assert journal.last_id() == everything[-1].id
+    assert journal.read(since_id=journal.last_id()) == []
 
 
 def test_entries_round_trip_through_their_json_form(tmp_path: Path) -> None:
