@@ -55,6 +55,8 @@ class Host:
         self.journal = journal
         self.lease_s = lease_s
         self._functions = functions
+        if functions is not None:  # indexed by the caller: the functions still need the host's environment
+            os.environ.update({**deployment.local.values, **self.environment})
         self.invoker = Invoker(storage, config=deployment.host, journal=journal, on_queue_sent=self._queue_sent)
         self.pollers: dict[str, QueuePoller] = {}
         self.runners: list[Runner] = []
@@ -74,8 +76,6 @@ class Host:
         """The deployment's functions (indexed on first use)."""
         if self._functions is None:
             self._functions = index_functions(self.deployment, env=self.environment)
-        else:
-            os.environ.update({**self.deployment.local.values, **self.environment})
         return self._functions
 
     def function(self, name: str) -> FunctionInfo | None:
