@@ -157,3 +157,19 @@ def test_the_host_survives_an_azurite_restart_and_polls_again(tmp_path: Path) ->
             assert host.host is not None
     finally:
         proc.stop()
+
+
+def test_the_functions_see_the_hosts_storage_and_database_over_local_settings(
+    tmp_path: Path, storage_connection_string: str
+) -> None:
+    values = {"Q": "q", "AzureWebJobsStorage": "UseDevelopmentStorage=true", "DATABASE_URL": "sqlite:///local.db"}
+    host = Host(
+        load_deployment(deploy("outputs", tmp_path, values=values)),
+        storage=storage_connection_string,
+        database_url="sqlite:///from-the-host.db",
+    )
+    assert host.functions
+    import os
+
+    assert os.environ["AzureWebJobsStorage"] == storage_connection_string
+    assert os.environ["DATABASE_URL"] == "sqlite:///from-the-host.db"
