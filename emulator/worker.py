@@ -2,7 +2,8 @@
 
 The ``exchange dev`` supervisor starts one of these per code version. It prints one JSON line to stdout when the
 host runs (``{"event": "ready", ...}``) or when loading fails (``{"event": "error", ...}``, exit status 3), logs to
-stderr, and on SIGTERM or SIGINT drains (bounded by ``--drain-timeout``) and exits 0.
+stderr, and on SIGTERM or SIGINT drains (bounded by ``--drain-timeout``), prints ``{"event": "stopped"}`` and
+exits 0. ``--verbose`` adds the full traceback of a loading error.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from emulator.deployment import load_deployment
 from emulator.host import Host
@@ -39,8 +41,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The supervisor's channel: the process's original stdout. Functions' print() output goes to stderr instead, with
+#: the logs, so it can never be mistaken for a protocol line.
+_protocol: TextIO = sys.stdout
+
+
 def _say(**fields: object) -> None:
-    print(json.dumps(fields), flush=True)
+    print(json.dumps(fields), file=_protocol, flush=True)
+
+
+def _separate_stdout() -> None:
+    global _protocol
+    _protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
+    sys.stdout = sys.stderr
 
 
 async def _main(args: argparse.Namespace) -> None:
@@ -71,6 +84,7 @@ async def _main(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the worker; the process exit status."""
     args = _parser().parse_args(argv)
+    _separate_stdout()
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -83,8 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     except ExchangeError as exc:
         details = exc.details if isinstance(exc, IndexingError) else ""
         _say(event="error", type=type(exc).__name__, message=exc.message, hint=exc.hint, details=details)
-        print(str(exc), file=sys.stderr)
+        print(details if args.verbose and details else str(exc), file=sys.stderr)
         return EXIT_LOAD_ERROR
+    _say(event="stopped", pid=os.getpid())
     return 0
 
 
