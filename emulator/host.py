@@ -100,6 +100,11 @@ class Host:
         for runner in self.runners:
             await runner.start(self)
         log.info("%s", self.summary())
+        if all(fn.disabled for fn in functions):
+            log.warning(
+                "every function is disabled (AzureWebJobs.<name>.Disabled in local.settings.json or host.json's "
+                "functions list): nothing will run"
+            )
         self._record("host.start", functions=[f.name for f in functions], pid=os.getpid())
 
     def summary(self) -> str:
