@@ -229,6 +229,11 @@ def _queue_settings(data: dict[str, Any], file: Path) -> QueueSettings:
 
 def parse_local_settings(data: dict[str, Any], file: Path) -> LocalSettings:
     """The :class:`LocalSettings` in local.settings.json's ``data``."""
+    if data.get("IsEncrypted") is True:
+        raise DeploymentError(
+            f"{file}: IsEncrypted is true; the emulator reads plain settings only.",
+            hint='decrypt it (func settings decrypt) or set "IsEncrypted": false with plain Values',
+        )
     values = _object(data, "Values", file)
     for key, value in values.items():
         if isinstance(value, dict | list):
