@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 import azure.functions as func
 
 from framework.errors import ExchangeError
+from framework.queues import InvalidQueueNameError, validate_queue_name
 
 T = TypeVar("T")
 _EXPRESSION = re.compile(r"\{([^{}]+)\}")
@@ -78,16 +79,30 @@ def resolve_expression(template: str, metadata: Mapping[str, Any], *, where: str
     return _EXPRESSION.sub(value, resolve_app_settings(template, where=where))
 
 
+def json_object(text: str | None) -> dict[str, Any] | None:
+    """``text`` parsed as a JSON object, or None when it is not one."""
+    if not text or not text.lstrip().startswith("{"):
+        return None
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+def queue_name(template: str, *, where: str, metadata: Mapping[str, Any] | None = None) -> str:
+    """A binding's queue name with settings and expressions filled in, checked against Azure's naming rules."""
+    name = resolve_expression(template, metadata or {}, where=where)
+    try:
+        return validate_queue_name(name.lower())
+    except InvalidQueueNameError as exc:
+        raise BindingError(f"{where}: queue name {name!r} is not valid.", hint=exc.hint) from exc
+
+
 def queue_metadata(message: func.QueueMessage, body_text: str | None) -> dict[str, Any]:
     """The trigger metadata of a queue message, for binding expressions (top-level JSON fields included)."""
-    metadata: dict[str, Any] = {}
-    if body_text is not None:
-        try:
-            parsed = json.loads(body_text)
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, dict):
-            metadata.update({k: v for k, v in parsed.items() if isinstance(v, str | int | float | bool)})
+    parsed = json_object(body_text) or {}
+    metadata: dict[str, Any] = {k: v for k, v in parsed.items() if isinstance(v, str | int | float | bool)}
     metadata.update(
         {
             "QueueTrigger": body_text,

@@ -150,14 +150,15 @@ def read_json(file: Path) -> dict[str, Any]:
 
 
 def parse_host_json(data: dict[str, Any], file: Path) -> HostConfig:
-    """The :class:`HostConfig` in host.json's ``data``."""
+    """The :class:`HostConfig` in host.json's ``data`` (keys are case-insensitive, as the host reads them)."""
+    data = _lower_keys(data)
     if data.get("version") != "2.0":
         raise DeploymentError(
             f'{file}: version is {data.get("version")!r}; the Functions host 4.x reads only "2.0".',
             hint='set "version": "2.0"',
         )
     timeout: float | None = DEFAULT_FUNCTION_TIMEOUT_S
-    raw_timeout = data.get("functionTimeout")
+    raw_timeout = data.get("functiontimeout")
     if raw_timeout is not None:
         timeout = (
             None if str(raw_timeout).strip() == "-1" else parse_timespan(raw_timeout, key="functionTimeout", file=file)
@@ -169,20 +170,25 @@ def parse_host_json(data: dict[str, Any], file: Path) -> HostConfig:
     return HostConfig(
         function_timeout_s=timeout,
         queues=_queue_settings(_object(extensions, "queues", file, "extensions."), file),
-        http=HttpSettings(route_prefix=str(_object(extensions, "http", file, "extensions.").get("routePrefix", "api"))),
+        http=HttpSettings(route_prefix=str(_object(extensions, "http", file, "extensions.").get("routeprefix", "api"))),
         functions=tuple(functions) if functions is not None else None,
     )
 
 
+def _lower_keys(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with every object key lower-cased, at any depth."""
+    return {k.lower(): _lower_keys(v) if isinstance(v, dict) else v for k, v in data.items()}
+
+
 def _object(data: dict[str, Any], key: str, file: Path, prefix: str = "") -> dict[str, Any]:
-    value = data.get(key, {})
+    value = data.get(key, data.get(key.lower(), {}))
     if not isinstance(value, dict):
         raise DeploymentError(f"{file}: {prefix}{key} must be an object.", hint=f"write {prefix}{key} as {{...}}")
     return value
 
 
 def _int(data: dict[str, Any], key: str, default: int, low: int, high: int, file: Path) -> int:
-    value = data.get(key, default)
+    value = data.get(key.lower(), default)
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise DeploymentError(
             f"{file}: extensions.queues.{key} is {value!r}; it must be a whole number from {low} to {high}.",
@@ -195,7 +201,7 @@ def _queue_settings(data: dict[str, Any], file: Path) -> QueueSettings:
     batch = _int(data, "batchSize", 16, 1, 32, file)
     threshold = _int(data, "newBatchThreshold", batch // 2, 0, 1000, file)
     polling = parse_timespan(
-        data.get("maxPollingInterval", "00:01:00"), key="extensions.queues.maxPollingInterval", file=file
+        data.get("maxpollinginterval", "00:01:00"), key="extensions.queues.maxPollingInterval", file=file
     )
     if polling < 0.1:
         raise DeploymentError(
@@ -203,12 +209,12 @@ def _queue_settings(data: dict[str, Any], file: Path) -> QueueSettings:
             hint='set it to "00:00:00.100" or more',
         )
     visibility = parse_timespan(
-        data.get("visibilityTimeout", "00:00:00"), key="extensions.queues.visibilityTimeout", file=file
+        data.get("visibilitytimeout", "00:00:00"), key="extensions.queues.visibilityTimeout", file=file
     )
-    encoding = str(data.get("messageEncoding", "base64")).lower()
+    encoding = str(data.get("messageencoding", "base64")).lower()
     if encoding not in ("base64", "none"):
         raise DeploymentError(
-            f"{file}: extensions.queues.messageEncoding is {data['messageEncoding']!r}.",
+            f"{file}: extensions.queues.messageEncoding is {data['messageencoding']!r}.",
             hint='use "base64" (the default) or "none"',
         )
     return QueueSettings(
@@ -223,6 +229,11 @@ def _queue_settings(data: dict[str, Any], file: Path) -> QueueSettings:
 
 def parse_local_settings(data: dict[str, Any], file: Path) -> LocalSettings:
     """The :class:`LocalSettings` in local.settings.json's ``data``."""
+    if data.get("IsEncrypted") is True:
+        raise DeploymentError(
+            f"{file}: IsEncrypted is true; the emulator reads plain settings only.",
+            hint='decrypt it (func settings decrypt) or set "IsEncrypted": false with plain Values',
+        )
     values = _object(data, "Values", file)
     for key, value in values.items():
         if isinstance(value, dict | list):

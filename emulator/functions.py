@@ -52,6 +52,8 @@ class FunctionInfo:
     source: str
     #: Switched off by ``AzureWebJobs.<name>.Disabled`` or left out of host.json's ``functions`` list.
     disabled: bool = False
+    #: True when the function declares a ``context`` parameter (it gets a ``func.Context``).
+    wants_context: bool = False
 
     @property
     def trigger_kind(self) -> str:

@@ -8,10 +8,13 @@ what is in flight within a bound) and stopped. The ``exchange dev`` supervisor r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from typing import Protocol
 
+from emulator import logs
+from emulator.bindings import BindingError, resolve_app_settings
 from emulator.deployment import Deployment
 from emulator.functions import BindingInfo, FunctionInfo
 from emulator.indexing import index_functions
@@ -52,10 +55,13 @@ class Host:
         self.journal = journal
         self.lease_s = lease_s
         self._functions = functions
+        if functions is not None:  # indexed by the caller: the functions still need the host's environment
+            os.environ.update({**deployment.local.values, **self.environment})
         self.invoker = Invoker(storage, config=deployment.host, journal=journal, on_queue_sent=self._queue_sent)
         self.pollers: dict[str, QueuePoller] = {}
         self.runners: list[Runner] = []
-        self._started = False
+        self._drained = False
+        self._log_handler: logs.JournalLogHandler | None = None
 
     @property
     def environment(self) -> dict[str, str]:
@@ -70,8 +76,6 @@ class Host:
         """The deployment's functions (indexed on first use)."""
         if self._functions is None:
             self._functions = index_functions(self.deployment, env=self.environment)
-        else:
-            os.environ.update({**self.deployment.local.values, **self.environment})
         return self._functions
 
     def function(self, name: str) -> FunctionInfo | None:
@@ -87,6 +91,7 @@ class Host:
         functions = self.functions
         if self.journal is not None:
             events.add_sink(self.journal.event_sink)
+            self._log_handler = logs.install(self.journal)
         for fn in functions:
             if fn.trigger.type == "queueTrigger" and not fn.disabled:
                 poller = QueuePoller(fn, self.invoker, self.deployment.host.queues, lease_s=self.lease_s)
@@ -94,23 +99,31 @@ class Host:
                 self.pollers[fn.name] = poller
         for runner in self.runners:
             await runner.start(self)
-        self._started = True
         log.info("%s", self.summary())
+        if all(fn.disabled for fn in functions):
+            log.warning(
+                "every function is disabled (AzureWebJobs.<name>.Disabled in local.settings.json or host.json's "
+                "functions list): nothing will run"
+            )
         self._record("host.start", functions=[f.name for f in functions], pid=os.getpid())
 
     def summary(self) -> str:
         """A readable list of the functions, their triggers and bindings (as ``func start`` prints)."""
-        lines = [f"{len(self.functions)} function(s) in {self.deployment.function_app}:"]
+        count = len(self.functions)
+        lines = [f"{count} function{'s' if count != 1 else ''} in {self.deployment.function_app}:"]
         for fn in self.functions:
-            lines.append(f"  {fn.name}: {describe_binding(fn.trigger)}{' [disabled]' if fn.disabled else ''}")
-            lines += [f"      {describe_binding(b)}" for b in fn.bindings]
+            lines.append(f"  {fn.name}{' (disabled)' if fn.disabled else ''}  {fn.source}")
+            lines += [f"      {describe_binding(b)}" for b in (fn.trigger, *fn.bindings)]
         return "\n".join(lines)
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Stop taking work; let in-flight invocations finish within ``timeout`` seconds."""
-        parts = [p.drain(timeout) for p in self.pollers.values()] + [r.drain(timeout) for r in self.runners]
-        await asyncio.gather(*parts)
+        parts = [p.drain(timeout) for p in self.pollers.values()]
+        if not self._drained:
+            parts += [r.drain(timeout) for r in self.runners]
+        self._drained = True
         self.pollers.clear()
+        await asyncio.gather(*parts)
 
     async def stop(self, timeout: float = 0.0) -> None:
         """Drain (briefly by default), then release clients and the journal sink."""
@@ -118,9 +131,11 @@ class Host:
         await self.invoker.close()
         if self.journal is not None:
             events.remove_sink(self.journal.event_sink)
+            if self._log_handler is not None:
+                logs.uninstall(self._log_handler)
+                self._log_handler = None
             self._record("host.stop", pid=os.getpid())
             self.journal.flush()
-        self._started = False
 
     def _queue_sent(self, queue: str) -> None:
         for poller in self.pollers.values():
@@ -133,9 +148,11 @@ class Host:
 
 
 def describe_binding(binding: BindingInfo) -> str:
-    """One line for a binding: its type, direction and target."""
+    """One line for a binding: ``msg <- queueTrigger orders``, ``$return -> queue next-stage``."""
     s = binding.settings
-    target = s.get("queueName") or s.get("path") or s.get("schedule") or s.get("route") or ""
+    target = str(s.get("queueName") or s.get("path") or s.get("schedule") or s.get("route") or "")
+    with contextlib.suppress(BindingError):  # else shown as written; the trigger reports the missing setting
+        target = resolve_app_settings(target, where=binding.name)
     methods = ",".join(str(m) for m in s.get("methods") or [])
-    detail = f" {methods}" if methods else ""
-    return f"{binding.type} ({binding.direction}) {binding.name}{detail} {target!s}".rstrip()
+    arrow = "<-" if binding.direction == "in" else "->"
+    return " ".join(part for part in (binding.name, arrow, binding.type, methods, target) if part)

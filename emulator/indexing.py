@@ -6,14 +6,16 @@ kept on the error (``details``) for a verbose mode. An app with no functions is 
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import importlib.util
 import inspect
+import logging
 import os
 import sys
 import traceback
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +133,8 @@ def _get_functions(app: func.FunctionApp, file: Path) -> list[Any]:
     if cached is not None:
         return list(cached)
     try:
-        functions = list(app.get_functions())
+        with _quiet_auth_level_warning():
+            functions = list(app.get_functions())
     except Exception as exc:  # azure.functions validates decorators here (duplicate names, missing trigger, ...)
         raise IndexingError(
             f"{file}: the FunctionApp rejected its functions: {exc}",
@@ -140,6 +143,28 @@ def _get_functions(app: func.FunctionApp, file: Path) -> list[Any]:
         ) from exc
     app._exchange_functions = functions  # type: ignore[attr-defined]
     return functions
+
+
+class _AuthLevelFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Auth level is not applied to non http function app")
+
+
+@contextlib.contextmanager
+def _quiet_auth_level_warning() -> Iterator[None]:
+    """azure-functions warns about the app's default auth level for every non-HTTP app: noise for the user.
+
+    A NullHandler meanwhile keeps ``logging.warning`` from calling ``basicConfig()`` on a root logger without
+    handlers, which would print every later log line of the embedding program to stderr.
+    """
+    root, quiet, null = logging.getLogger(), _AuthLevelFilter(), logging.NullHandler()
+    root.addFilter(quiet)
+    root.addHandler(null)
+    try:
+        yield
+    finally:
+        root.removeFilter(quiet)
+        root.removeHandler(null)
 
 
 def _plain(value: Any) -> Any:
@@ -181,6 +206,7 @@ def _function_info(fn: Any, deployment: Deployment) -> FunctionInfo:
                 hint="supported: queueTrigger, timerTrigger, httpTrigger, queue output, blob input/output, "
                 "http output; run this function on Azure, or remove the binding for local runs",
             )
+    wants_context = _check_parameters(name, user, all_bindings, source)
     triggers = [b for b in all_bindings if b.is_trigger]
     listed = deployment.host.functions
     return FunctionInfo(
@@ -191,4 +217,25 @@ def _function_info(fn: Any, deployment: Deployment) -> FunctionInfo:
         is_async=inspect.iscoroutinefunction(user),
         source=source,
         disabled=deployment.local.is_disabled(name) or (listed is not None and name not in listed),
+        wants_context=wants_context,
     )
+
+
+def _check_parameters(name: str, user: Any, all_bindings: list[BindingInfo], source: str) -> bool:
+    """Refuse parameters and bindings that do not match, as the worker does; True if ``context`` is declared."""
+    params = set(inspect.signature(user).parameters)
+    bound = {b.name for b in all_bindings if b.name != "$return"}
+    wants_context = "context" in params and "context" not in bound
+    unbound = params - bound - ({"context"} if wants_context else set())
+    missing = bound - params
+    if unbound or missing:
+        problems = []
+        if unbound:
+            problems.append(f"parameters without a binding: {', '.join(sorted(unbound))}")
+        if missing:
+            problems.append(f"bindings without a parameter: {', '.join(sorted(missing))}")
+        raise IndexingError(
+            f"{source}: function {name} cannot be loaded: {'; '.join(problems)}.",
+            hint="make each arg_name in the decorators match a parameter of the function (and the reverse)",
+        )
+    return wants_context

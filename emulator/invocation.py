@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import azure.functions as func
@@ -25,6 +26,7 @@ import azure.functions as func
 from emulator import bindings
 from emulator.deployment import HostConfig
 from emulator.functions import BindingInfo, FunctionInfo
+from emulator.invocation_context import InvocationContext
 from emulator.journal import InvocationScope, Journal, current_invocation, truncate
 from emulator.storage_io import StorageClients, connection_for
 from framework.context import correlation_context, current_correlation_id
@@ -34,6 +36,9 @@ from framework.queues import encode_body
 
 class FunctionTimeoutError(ExchangeError):
     """A function ran longer than host.json's ``functionTimeout``."""
+
+    #: The thread of a sync function, which runs on.
+    still_running: asyncio.Future[Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,8 @@ class InvocationResult:
     error: BaseException | None = None
     #: What each output binding sent.
     outputs: list[OutputRecord] = field(default_factory=list)
+    #: A timed-out sync function's thread, still running: a trigger must not retry its input before it ends.
+    still_running: asyncio.Future[Any] | None = None
 
     @property
     def timed_out(self) -> bool:
@@ -118,32 +125,38 @@ class Invoker:
             with correlation_context(correlation_id) as cid:
                 self._journal_start(fn, invocation_id, cid, details)
                 started = time.perf_counter()
-                result = await self._run(fn, trigger_value, details, invocation_id)
-                result.duration_ms = (time.perf_counter() - started) * 1000
-                self._journal_end(fn, result, cid, details)
+                result = InvocationResult(invocation_id, fn.name, ok=False, duration_ms=0.0)
+                try:
+                    await self._run(fn, trigger_value, details, result)
+                finally:  # cancelled (the host is draining) or not, the journal says how it ended
+                    result.duration_ms = (time.perf_counter() - started) * 1000
+                    self._journal_end(fn, result, cid, details)
                 return result
         finally:
             current_invocation.reset(scope)
 
     async def _run(
-        self, fn: FunctionInfo, trigger_value: Any, details: dict[str, Any], invocation_id: str
-    ) -> InvocationResult:
-        result = InvocationResult(invocation_id, fn.name, ok=False, duration_ms=0.0)
+        self, fn: FunctionInfo, trigger_value: Any, details: dict[str, Any], result: InvocationResult
+    ) -> None:
+        """Fill ``result``: arguments in, the call, outputs out; the function's exception is kept, not raised."""
         try:
             kwargs = await self._arguments(fn, trigger_value, details)
+            if fn.wants_context:
+                folder = str(Path(fn.source.rpartition(":")[0]).parent)
+                kwargs["context"] = InvocationContext(result.invocation_id, fn.name, folder)
             outs = {name: value for name, value in kwargs.items() if isinstance(value, bindings.Out)}
             result.return_value = await self._call(fn, kwargs)
             result.outputs, result.http_response = await self._deliver(fn, result.return_value, outs, details)
             result.ok = True
         except Exception as exc:  # the function's own failure is the invocation's outcome, never the host's
             result.error = exc
+            result.still_running = getattr(exc, "still_running", None)
         except asyncio.CancelledError as exc:
             result.error = exc
             raise
-        return result
 
     async def _arguments(self, fn: FunctionInfo, trigger_value: Any, details: dict[str, Any]) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {fn.trigger.name: trigger_value}
+        kwargs: dict[str, Any] = {fn.trigger.name: _as_annotated(fn, trigger_value)}
         for binding in fn.bindings:
             if binding.name == "$return":
                 continue
@@ -162,12 +175,13 @@ class Invoker:
                 raise self._timeout_error(fn, "it was cancelled") from None
         call = functools.partial(contextvars.copy_context().run, fn.callable, **kwargs)
         future = asyncio.get_running_loop().run_in_executor(self._executor, call)
-        try:
-            return await asyncio.wait_for(asyncio.shield(future), timeout)
-        except TimeoutError:
-            raise self._timeout_error(
-                fn, "its thread runs on until it returns (Python threads cannot be stopped)"
-            ) from None
+        # asyncio.wait neither cancels the future on timeout nor needs an extra task per call (wait_for would)
+        done, _ = await asyncio.wait({future}, timeout=timeout)
+        if not done:
+            error = self._timeout_error(fn, "its thread runs on until it returns (Python threads cannot be stopped)")
+            error.still_running = future
+            raise error
+        return future.result()
 
     def _timeout_error(self, fn: FunctionInfo, what_then: str) -> FunctionTimeoutError:
         return FunctionTimeoutError(
@@ -216,7 +230,7 @@ class Invoker:
         self, fn: FunctionInfo, binding: BindingInfo, value: Any, details: dict[str, Any], where: str
     ) -> OutputRecord:
         bodies = bindings.queue_bodies(value, where=where)
-        queue = bindings.resolve_expression(str(binding.settings.get("queueName", "")), details, where=where).lower()
+        queue = bindings.queue_name(str(binding.settings.get("queueName", "")), where=where, metadata=details)
         conn = connection_for(binding.settings.get("connection"), self.storage)
         encoding = self.config.queues.message_encoding
         texts = [encode_body(body, encoding) for body in bodies]
@@ -272,7 +286,7 @@ class Invoker:
             "invocation.end",
             function=fn.name,
             queue=fn.trigger.settings.get("queueName"),
-            status="ok" if result.ok else "timeout" if result.timed_out else "error",
+            status=_status(result),
             invocation_id=result.invocation_id,
             correlation_id=cid,
             message_id=details.get("Id"),
@@ -283,6 +297,14 @@ class Invoker:
         """Close storage clients and the thread pool (threads still running are not waited for)."""
         await self.clients.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _status(result: InvocationResult) -> str:
+    if result.ok:
+        return "ok"
+    if isinstance(result.error, asyncio.CancelledError):
+        return "cancelled"
+    return "timeout" if result.timed_out else "error"
 
 
 def _text(body: bytes) -> str:
@@ -306,3 +328,15 @@ def _blob_input_kind(fn: FunctionInfo, binding: BindingInfo) -> type:
         return annotation
     data_type = str(binding.settings.get("dataType", "")).lower()
     return {"string": str, "binary": bytes}.get(data_type, func.InputStream)
+
+
+def _as_annotated(fn: FunctionInfo, value: Any) -> Any:
+    """A queue message as the trigger parameter's annotation asks: the worker also gives ``str`` or ``bytes``."""
+    if not isinstance(value, func.QueueMessage):
+        return value
+    annotation = _annotations(fn.callable).get(fn.trigger.name)
+    if annotation is str:
+        return value.get_body().decode("utf-8")
+    if annotation is bytes:
+        return value.get_body()
+    return value

@@ -8,6 +8,7 @@ The writer also prunes: the journal keeps the newest ``keep_entries`` entries an
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -20,10 +21,14 @@ from typing import Any
 
 from framework.events import Event
 
+_log = logging.getLogger("emulator.journal")
+
 #: Message bodies longer than this are cut in journal entries.
 BODY_LIMIT = 4096
 FLUSH_INTERVAL_S = 0.1
 FLUSH_BATCH = 500
+#: Entries kept in memory while the journal file cannot be written.
+MAX_BUFFERED = 100_000
 _COLUMNS = ("at", "kind", "function", "queue", "status", "correlation_id", "invocation_id", "message_id", "pid", "data")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -119,8 +124,8 @@ def truncate(text: str, limit: int = BODY_LIMIT) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... [{len(text) - limit} more characters]"
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=5.0, isolation_level=None, check_same_thread=False)
+def _connect(path: Path, busy_timeout: float = 5.0) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     return conn
@@ -129,8 +134,12 @@ def _connect(path: Path) -> sqlite3.Connection:
 class Journal:
     """The journal file at ``path``: record from any thread, read from any process."""
 
-    def __init__(self, path: Path, *, keep_entries: int = 100_000, keep_days: float = 7.0) -> None:
+    def __init__(
+        self, path: Path, *, keep_entries: int = 100_000, keep_days: float = 7.0, busy_timeout: float = 5.0
+    ) -> None:
         self.path = Path(path)
+        #: Seconds a write waits for another writer's lock.
+        self.busy_timeout = busy_timeout
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.keep_entries = keep_entries
         self.keep_days = keep_days
@@ -139,7 +148,8 @@ class Journal:
         self._wake = threading.Event()
         self._stopping = False
         self._writer: threading.Thread | None = None
-        conn = _connect(self.path)
+        self._failing = False
+        conn = _connect(self.path, self.busy_timeout)
         try:
             conn.executescript(_SCHEMA)
         finally:
@@ -182,11 +192,23 @@ class Journal:
         )
 
     def flush(self) -> None:
-        """Write whatever is buffered now."""
+        """Write whatever is buffered now; on a database error the entries stay buffered (up to a bound)."""
         with self._lock:
             batch, self._buffer = self._buffer, []
-        if batch:
+        if not batch:
+            return
+        try:
             self._write(batch)
+        except sqlite3.Error:
+            with self._lock:
+                self._buffer[:0] = batch
+                del self._buffer[: max(0, len(self._buffer) - MAX_BUFFERED)]  # drop the oldest past the bound
+            raise
+
+    def _failed(self, exc: sqlite3.Error) -> None:
+        if not self._failing:
+            _log.warning("journal %s: cannot write (%s); keeping entries in memory and retrying", self.path, exc)
+        self._failing = True
 
     def close(self) -> None:
         """Stop the writer thread after a last flush."""
@@ -195,7 +217,10 @@ class Journal:
         if self._writer is not None:
             self._writer.join(timeout=10)
             self._writer = None
-        self.flush()
+        try:
+            self.flush()
+        except sqlite3.Error as exc:  # stopping must not fail because the journal cannot be written
+            _log.warning("journal %s: %d entries not written: %s", self.path, len(self._buffer), exc)
 
     def _start_writer(self) -> None:
         with self._lock:
@@ -209,13 +234,17 @@ class Journal:
         while not self._stopping:
             self._wake.wait(FLUSH_INTERVAL_S)
             self._wake.clear()
-            self.flush()
+            try:
+                self.flush()
+                if flushes % 600 == 0:  # about once a minute
+                    self.prune()
+                self._failing = False
+            except sqlite3.Error as exc:  # locked past the timeout, disk full: keep the host running, retry
+                self._failed(exc)
             flushes += 1
-            if flushes % 600 == 1:  # about once a minute
-                self.prune()
 
     def _write(self, batch: list[JournalEntry]) -> None:
-        conn = _connect(self.path)
+        conn = _connect(self.path, self.busy_timeout)
         try:
             conn.execute("BEGIN IMMEDIATE")
             conn.executemany(
@@ -229,7 +258,7 @@ class Journal:
     def prune(self) -> None:
         """Drop entries beyond the retention bounds."""
         cutoff = (datetime.now(UTC) - timedelta(days=self.keep_days)).isoformat()
-        conn = _connect(self.path)
+        conn = _connect(self.path, self.busy_timeout)
         try:
             conn.execute("BEGIN IMMEDIATE")
             conn.execute("DELETE FROM entries WHERE at < ?", (cutoff,))
@@ -253,6 +282,7 @@ class Journal:
         invocation_id: str | None = None,
         function: str | None = None,
         queue: str | None = None,
+        status: str | None = None,
     ) -> list[JournalEntry]:
         """Entries after ``since_id``, oldest first, filtered; only what has been flushed."""
         where: list[str] = ["id > ?"]
@@ -266,10 +296,13 @@ class Journal:
             ("invocation_id", invocation_id),
             ("function", function),
             ("queue", queue),
+            ("status", status),
         ):
             if value is not None:
                 where.append(f"{column} = ?")
                 args.append(value)
+        if not self.path.exists():
+            return []
         conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=5.0)
         try:
             rows = conn.execute(
@@ -279,6 +312,16 @@ class Journal:
         finally:
             conn.close()
         return [_entry(row) for row in rows]
+
+    def last_id(self) -> int:
+        """The id of the newest stored entry (0 when empty): a reader tails from here."""
+        if not self.path.exists():
+            return 0
+        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=5.0)
+        try:
+            return int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM entries").fetchone()[0])
+        finally:
+            conn.close()
 
 
 def _entry(row: tuple[Any, ...]) -> JournalEntry:

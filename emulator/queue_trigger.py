@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -24,11 +23,12 @@ from typing import TYPE_CHECKING, Any
 
 from azure.functions.queue import QueueMessage
 
-from emulator.bindings import queue_metadata, resolve_app_settings
+from emulator.bindings import queue_metadata, queue_name
 from emulator.deployment import QueueSettings
 from emulator.functions import FunctionInfo
 from emulator.journal import truncate
 from emulator.storage_io import async_queue_client, connection_for
+from framework.errors import StorageUnavailableError
 from framework.queues import MessageDecodeError, decode_body
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ class QueuePoller:
         self.settings = settings
         self.lease_s = lease_s
         where = f"function {fn.name}, queue trigger"
-        self.queue = resolve_app_settings(str(fn.trigger.settings.get("queueName", "")), where=where).lower()
+        self.queue = queue_name(str(fn.trigger.settings.get("queueName", "")), where=where)
         self.poison_queue = f"{self.queue}-poison"
         self.stats = PollerStats()
         self._conn = connection_for(fn.trigger.settings.get("connection"), invoker.storage)
@@ -85,15 +85,23 @@ class QueuePoller:
         self._wake = asyncio.Event()
         self._slot_free = asyncio.Event()
         self._stopping = False
+        self._unreachable = False
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         """Create the queue if it is missing and start polling."""
-        from azure.core.exceptions import ResourceExistsError
+        from azure.core.exceptions import ResourceExistsError, ServiceRequestError
 
         self._client = async_queue_client(self._conn, self.queue)
-        with contextlib.suppress(ResourceExistsError):
-            await self._client.create_queue()
+        try:
+            with contextlib.suppress(ResourceExistsError):
+                await self._client.create_queue()
+        except ServiceRequestError as exc:
+            await self._client.close()
+            raise StorageUnavailableError(
+                f"Function {self.fn.name}: cannot reach the queue service for queue {self.queue!r}: {exc}",
+                hint="start Azurite (exchange azurite start) or check the AzureWebJobsStorage connection string",
+            ) from exc
         self._tasks = [asyncio.create_task(self._poll(), name=f"poll {self.queue}"), asyncio.create_task(self._renew())]
 
     def wake(self) -> None:
@@ -114,12 +122,14 @@ class QueuePoller:
             await self._wait_for_capacity()
             if self._stopping:
                 break
-            try:
-                batch = await self._receive(self.settings.batch_size)
-            except Exception as exc:  # Azurite down or restarting: keep the host alive and try again
-                log.warning("queue %s: receive failed (%s); retrying in 1 s", self.queue, exc)
+            self._wake.clear()  # before receiving: a wake-up during the request is not lost
+            batch = await self._receive_or_report(self.settings.batch_size)
+            if batch is None:
                 await self._idle(1.0)
                 continue
+            if self._stopping:  # drained while receiving: hand them back at once
+                await asyncio.gather(*(self._settle(_Lease(m, m.pop_receipt or ""), "retry", 0) for m in batch))
+                break
             for message in batch:
                 self._begin(message)
             if batch:
@@ -128,9 +138,22 @@ class QueuePoller:
                 await self._idle(delay)
                 delay = min(delay * 2, cap)
 
+    async def _receive_or_report(self, count: int) -> list[RawMessage] | None:
+        """A batch; None when the queue service failed (logged once per outage, not once per poll)."""
+        try:
+            batch = await self._receive(count)
+        except Exception as exc:  # Azurite down or restarting: keep the host alive and try again
+            if not self._unreachable:
+                log.warning("queue %s: receive failed (%s); retrying every second", self.queue, exc)
+                self._unreachable = True
+            return None
+        if self._unreachable:
+            log.warning("queue %s: receiving again", self.queue)
+            self._unreachable = False
+        return batch
+
     async def _idle(self, seconds: float) -> None:
         """Wait ``seconds``, or less when :meth:`wake` is called."""
-        self._wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), seconds)
 
@@ -165,44 +188,42 @@ class QueuePoller:
 
     async def _handle(self, lease: _Lease) -> None:
         message = lease.message
-        text = message.content or ""
         encoding = self.settings.message_encoding
+        dequeues = message.dequeue_count or 0
+        if dequeues > self.settings.max_dequeue_count:  # its earlier attempts never finished (a worker crashed)
+            reason = f"dequeued {dequeues} times without finishing (maxDequeueCount {self.settings.max_dequeue_count})"
+            await self._poison(lease, reason)
+            return
         try:
-            body = decode_body(text, encoding)
+            body = decode_body(message.content or "", encoding)
         except MessageDecodeError as exc:
             await self._poison(lease, f"not valid {encoding}: {exc.message}")
             return
-        trigger = QueueMessage(
-            id=message.id,
-            body=body,
-            dequeue_count=message.dequeue_count,
-            expiration_time=message.expires_on,
-            insertion_time=message.inserted_on,
-            time_next_visible=message.next_visible_on,
-            pop_receipt=message.pop_receipt,
-        )
+        trigger = _trigger_message(message, body)
         body_text = body.decode("utf-8", errors="replace")
-        self._journal("message.in", message, data={"body": truncate(body_text), "dequeue_count": message.dequeue_count})
+        self._journal("message.in", message, data={"body": truncate(body_text), "dequeue_count": dequeues})
+        metadata = queue_metadata(trigger, body_text)
         result = await self.invoker.invoke(
-            self.fn,
-            trigger,
-            trigger_details=queue_metadata(trigger, body_text),
-            correlation_id=_correlation_id(body_text),
+            self.fn, trigger, trigger_details=metadata, correlation_id=_correlation_id(metadata)
         )
+        if result.still_running is not None:  # keep the lease until the timed-out thread ends: never run it twice
+            await asyncio.wait({result.still_running})
         if result.ok:
-            self.stats.succeeded += 1
             await self._settle(lease, "delete")
-        elif (message.dequeue_count or 0) >= self.settings.max_dequeue_count:
-            await self._poison(lease, f"failed {message.dequeue_count} times; last error: {_describe(result.error)}")
+            self.stats.succeeded += 1
+        elif dequeues >= self.settings.max_dequeue_count:
+            await self._poison(lease, f"failed {dequeues} times; last error: {_describe(result.error)}")
         else:
-            self.stats.failed += 1
-            await self._settle(lease, "retry")
-            self._journal(
-                "message.retry",
-                message,
-                status="retry",
-                data={"visible_in_s": self.settings.visibility_timeout_s, "error": _describe(result.error)},
-            )
+            await self._retry(lease, result.error)
+
+    async def _retry(self, lease: _Lease, error: BaseException | None) -> None:
+        """Make a failed message visible again after visibilityTimeout."""
+        self.stats.failed += 1
+        await self._settle(lease, "retry")
+        visible_in = self.settings.visibility_timeout_s
+        self._journal(
+            "message.retry", lease.message, status="retry", data={"visible_in_s": visible_in, "error": _describe(error)}
+        )
 
     async def _poison(self, lease: _Lease, reason: str) -> None:
         message = lease.message
@@ -300,17 +321,24 @@ class QueuePoller:
             self.invoker.journal.record(kind, function=self.fn.name, queue=self.queue, message_id=message.id, **fields)
 
 
+def _trigger_message(message: RawMessage, body: bytes) -> QueueMessage:
+    """The QueueMessage the worker builds (this class reports the dequeue count; plain func.QueueMessage does not)."""
+    return QueueMessage(
+        id=message.id,
+        body=body,
+        dequeue_count=message.dequeue_count,
+        expiration_time=message.expires_on,
+        insertion_time=message.inserted_on,
+        time_next_visible=message.next_visible_on,
+        pop_receipt=message.pop_receipt,
+    )
+
+
 def _describe(error: BaseException | None) -> str:
     return f"{type(error).__name__}: {error}" if error is not None else "unknown error"
 
 
-def _correlation_id(body_text: str) -> str | None:
+def _correlation_id(metadata: dict[str, Any]) -> str | None:
     """A correlation id carried in a JSON message body (``correlation_id`` or ``correlationId``), if any."""
-    if not body_text.startswith("{"):
-        return None
-    try:
-        data = json.loads(body_text)
-    except ValueError:
-        return None
-    value = data.get("correlation_id") or data.get("correlationId") if isinstance(data, dict) else None
+    value = metadata.get("correlation_id") or metadata.get("correlationId")
     return value if isinstance(value, str) else None

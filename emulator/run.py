@@ -10,6 +10,7 @@ from emulator.deployment import load_deployment
 from emulator.host import Host, Runner
 from emulator.journal import Journal
 from emulator.queue_trigger import LEASE_S
+from framework.storage import resolve_connection_string
 
 #: How long a stopping host waits for in-flight invocations before leaving them to their leases.
 DRAIN_TIMEOUT_S = 10.0
@@ -23,7 +24,7 @@ def default_journal_path(deployment_dir: Path) -> Path:
 async def serve(
     deployment_dir: Path,
     *,
-    storage: str,
+    storage: str | None = None,
     database_url: str | None = None,
     journal_path: Path | None = None,
     runners: list[Runner] | None = None,
@@ -33,10 +34,14 @@ async def serve(
 ) -> None:
     """Load, index and start the deployment's host, run until cancelled, then drain and stop it.
 
+    ``storage`` defaults to the deployment's ``AzureWebJobsStorage`` (``UseDevelopmentStorage=true`` means
+    Azurite's default ports), then to the environment's.
+
     Errors while loading or indexing (an :class:`~framework.errors.ExchangeError`) propagate before any queue is
     polled, so broken code never burns a dequeue. ``on_started`` is called once the host runs.
     """
     deployment = load_deployment(Path(deployment_dir))
+    storage = resolve_connection_string(storage or deployment.local.values.get("AzureWebJobsStorage"))
     journal = Journal(journal_path or default_journal_path(deployment.path))
     host = Host(deployment, storage=storage, database_url=database_url, journal=journal, lease_s=lease_s)
     try:

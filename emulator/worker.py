@@ -1,10 +1,17 @@
 """``python -m emulator.worker``: one host in its own process.
 
+<<<<<<< HEAD
 Standalone (``python -m emulator.worker DEPLOYMENT_DIR --storage CONN``, for tests and tools): it prints one JSON
 line to stdout when the host runs (``{"event": "ready", ...}``) or when loading fails (``{"event": "error", ...}``,
 exit status 3), logs to stderr, and on SIGTERM or SIGINT drains (bounded by ``--drain-timeout``) and exits 0.
 
 Supervised (``--control-fd FD``, started by ``exchange dev``): see :mod:`emulator.supervised`.
+=======
+The ``exchange dev`` supervisor starts one of these per code version. It prints one JSON line to stdout when the
+host runs (``{"event": "ready", ...}``) or when loading fails (``{"event": "error", ...}``, exit status 3), logs to
+stderr, and on SIGTERM or SIGINT drains (bounded by ``--drain-timeout``), prints ``{"event": "stopped"}`` and
+exits 0. ``--verbose`` adds the full traceback of a loading error.
+>>>>>>> emu-core
 """
 
 from __future__ import annotations
@@ -19,7 +26,9 @@ import signal
 import socket
 import sys
 from pathlib import Path
+from typing import TextIO
 
+from emulator.deployment import load_deployment
 from emulator.host import Host
 from emulator.http_server import HttpOptions, HttpServer
 from emulator.indexing import IndexingError
@@ -50,8 +59,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The supervisor's channel: the process's original stdout. Functions' print() output goes to stderr instead, with
+#: the logs, so it can never be mistaken for a protocol line.
+_protocol: TextIO = sys.stdout
+
+
 def _say(**fields: object) -> None:
-    print(json.dumps(fields), flush=True)
+    print(json.dumps(fields), file=_protocol, flush=True)
+
+
+def _separate_stdout() -> None:
+    global _protocol
+    _protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
+    sys.stdout = sys.stderr
 
 
 async def _main(args: argparse.Namespace) -> None:
@@ -108,14 +128,18 @@ def main(argv: list[str] | None = None) -> int:
 
         return supervised.main(argv)
     args = _parser().parse_args(argv)
+    _separate_stdout()
     configure_logging(args.verbose)
     try:
+        if args.storage is None:  # neither --storage nor AzureWebJobsStorage: the deployment's own setting
+            args.storage = load_deployment(args.deployment).local.values.get("AzureWebJobsStorage")
         asyncio.run(_main(args))
     except ExchangeError as exc:
         details = exc.details if isinstance(exc, IndexingError) else ""
         _say(event="error", type=type(exc).__name__, message=exc.message, hint=exc.hint, details=details)
-        print(str(exc), file=sys.stderr)
+        print(details if args.verbose and details else str(exc), file=sys.stderr)
         return EXIT_LOAD_ERROR
+    _say(event="stopped", pid=os.getpid())
     return 0
 
 

@@ -111,3 +111,17 @@ def test_wrong_version_is_refused(tmp_path: Path) -> None:
 
 def test_local_settings_json_is_optional(tmp_path: Path) -> None:
     assert load_deployment(make(tmp_path)).local.values == {}
+
+
+def test_host_json_keys_are_case_insensitive_as_in_the_host(tmp_path: Path) -> None:
+    host = '{"Version": "2.0", "FunctionTimeout": "00:00:30", "Extensions": {"Queues": {"BatchSize": 2}}}'
+    deployment = load_deployment(make(tmp_path, host))
+    assert deployment.host.function_timeout_s == 30
+    assert deployment.host.queues.batch_size == 2
+
+
+def test_encrypted_local_settings_are_refused_with_what_to_do(tmp_path: Path) -> None:
+    make(tmp_path, local='{"IsEncrypted": true, "Values": {"A": "c2VjcmV0"}}')
+    with pytest.raises(DeploymentError, match="IsEncrypted is true") as info:
+        load_deployment(tmp_path)
+    assert info.value.hint and "func settings decrypt" in info.value.hint

@@ -87,3 +87,18 @@ def _line_of(folder: Path, text: str) -> int:
 
 
 assert APPS.is_dir()
+
+
+def test_a_parameter_without_a_binding_is_refused_as_the_worker_does(tmp_path: Path) -> None:
+    deploy("metadata", tmp_path)
+    (tmp_path / "function_app.py").write_text(
+        "import azure.functions as func\n"
+        "app = func.FunctionApp()\n\n"
+        '@app.queue_trigger(arg_name="message", queue_name="q-in", connection="AzureWebJobsStorage")\n'
+        "def typo(msg: func.QueueMessage) -> None:\n"
+        "    pass\n"
+    )
+    with pytest.raises(IndexingError) as info:
+        index_functions(load_deployment(tmp_path))
+    assert "function_app.py:5: function typo cannot be loaded" in str(info.value)
+    assert "parameters without a binding: msg; bindings without a parameter: message" in str(info.value)

@@ -23,7 +23,9 @@ def test_recorded_entries_are_read_back_in_order_with_filters(tmp_path: Path) ->
     assert [e.function for e in journal.read(correlation_id="c1")] == ["a", "a"]
     assert [e.status for e in journal.read(kinds=["invocation.end"], function="b")] == ["error"]
     assert [e.kind for e in journal.read(queue="orders")] == ["message.in"]
-    assert journal.read(since_id=everything[-1].id or 0) == []
+    assert [e.function for e in journal.read(status="error")] == ["b"]
+    assert journal.last_id() == everything[-1].id
+    assert journal.read(since_id=journal.last_id()) == []
 
 
 def test_entries_round_trip_through_their_json_form(tmp_path: Path) -> None:
@@ -85,3 +87,26 @@ def test_framework_events_are_tied_to_the_invocation_that_emitted_them(
     assert by_function["emits_sync"].correlation_id == "corr-1"  # carried in the message body
     assert by_function["emits_async"].invocation_id == starts["emits_async"].invocation_id
     assert by_function["emits_async"].data == {"entity": "order"}
+
+
+def test_entries_survive_a_locked_journal_and_are_written_once_it_frees(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "journal.db"
+    journal = Journal(path, busy_timeout=0.2)
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")  # another process holding the write lock past the busy timeout
+    try:
+        journal.record("message.in", n=1)
+        try:
+            journal.flush()
+        except sqlite3.OperationalError:
+            pass
+        else:
+            raise AssertionError("the flush should have failed while the journal was locked")
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    journal.record("message.in", n=2)
+    journal.close()
+    assert [e.data["n"] for e in journal.read()] == [1, 2]

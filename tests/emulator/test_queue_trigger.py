@@ -61,15 +61,24 @@ def test_each_queue_output_shape_is_delivered_as_the_host_does(
     app = deploy("outputs", tmp_path / "app", values={"Q": queue_name})
     conn = storage_connection_string
     with running(app, conn):
-        for suffix in ("str", "list", "bytes", "qm", "async"):
+        for suffix in ("str", "list", "bytes", "qm", "async", "plain"):
             send(conn, f"{queue_name}-{suffix}", suffix)
         send(conn, f"{queue_name}-multi", '{"n": 1}')
-        out = sorted(m.text for m in collect(queue_reader, f"{queue_name}-out", 7))
+        out = sorted(m.text for m in collect(queue_reader, f"{queue_name}-out", 8))
         first = collect(queue_reader, f"{queue_name}-first", 1)
         second = collect(queue_reader, f"{queue_name}-second", 1)
         returned = collect(queue_reader, f"{queue_name}-ret", 1)
 
-    assert out == ["async:async", "bytes:bytes", "item0:list", "item1:list", "item2:list", "qm:qm", "str:str"]
+    assert out == [
+        "async:async",
+        "bytes:bytes",
+        "item0:list",
+        "item1:list",
+        "item2:list",
+        "plain:str:plain",  # a trigger parameter annotated str gets the body text, as from the worker
+        "qm:qm",
+        "str:str",
+    ]
     assert [m.text for m in first + second] == ["first", "second"]
     assert returned[0].json() == {"returned": {"n": 1}}
 
@@ -100,9 +109,10 @@ def test_a_failing_message_is_retried_then_moved_to_poison(
     with running(app, storage_connection_string) as host:
         send(storage_connection_string, queue_name, "doomed")
         poisoned = collect(queue_reader, f"{queue_name}-poison", 1)
+        # entries are written in order: once the poison entry is readable, everything before it is too
+        poison = wait_for(lambda: host.entries(kinds=["message.poison"], queue=queue_name), what="poison entry")
         ends = host.entries(function="always_fails", kinds=["invocation.end"])
         retries = host.entries(kinds=["message.retry"], queue=queue_name)
-        poison = wait_for(lambda: host.entries(kinds=["message.poison"], queue=queue_name), what="poison entry")
 
     assert [m.text for m in poisoned] == ["doomed"]
     assert [e.status for e in ends] == ["error", "error"]
@@ -119,6 +129,7 @@ def test_default_max_dequeue_count_is_five_attempts(
     with running(app, storage_connection_string) as host:
         send(storage_connection_string, queue_name, "doomed")
         collect(queue_reader, f"{queue_name}-poison", 1)
+        wait_for(lambda: host.entries(kinds=["message.poison"]), what="the poison entry")
         attempts = host.entries(function="always_fails", kinds=["invocation.start"])
     assert [e.data["dequeue_count"] for e in attempts] == [1, 2, 3, 4, 5]
 
@@ -179,3 +190,51 @@ def test_a_message_is_not_handed_out_again_while_its_function_runs_past_the_leas
         wait_for(lambda: host.entries(kinds=["invocation.end"]), timeout=15, what="the slow function to end")
         starts = host.entries(kinds=["invocation.start"])
     assert len(starts) == 1
+
+
+def test_a_message_dequeued_past_the_limit_without_finishing_goes_to_poison_uninvoked(
+    tmp_path: Path, storage_connection_string: str, queue_name: str, queue_reader: Reader
+) -> None:
+    send(storage_connection_string, queue_name, "crashes its worker")
+    raw = QueueClient.from_connection_string(storage_connection_string, queue_name)
+    for _ in range(2):  # two attempts whose worker died: received, never settled
+        [message] = raw.receive_messages(max_messages=1)
+        raw.update_message(message, visibility_timeout=0)
+    host_json = {"extensions": {"queues": {"maxDequeueCount": 2}}}
+    app = deploy("failing", tmp_path / "app", host=host_json, values={"IN_QUEUE": queue_name, "OUT_QUEUE": "x-out"})
+    with running(app, storage_connection_string) as host:
+        poisoned = collect(queue_reader, f"{queue_name}-poison", 1)
+        [entry] = wait_for(lambda: host.entries(kinds=["message.poison"]), what="the poison entry")
+    assert [m.text for m in poisoned] == ["crashes its worker"]
+    assert "dequeued 3 times without finishing" in entry.data["reason"]
+    assert host.entries(kinds=["invocation.start"]) == []
+
+
+def test_a_timed_out_sync_functions_message_is_retried_only_after_its_thread_ends(
+    tmp_path: Path, storage_connection_string: str, queue_name: str
+) -> None:
+    host_json = {"functionTimeout": "00:00:01", "extensions": {"queues": {"maxDequeueCount": 2}}}
+    app = deploy("slow", tmp_path / "app", host=host_json, values={"Q": queue_name})
+    with running(app, storage_connection_string, drain_timeout=0.5) as host:
+        send(storage_connection_string, f"{queue_name}-sync", "2.5")
+        starts = wait_for(lambda: len(s := host.entries(kinds=["invocation.start"])) == 2 and s, what="the retry")
+    first_timeout = host.entries(kinds=["invocation.end"])[0]
+    assert first_timeout.status == "timeout"
+    assert (first_timeout.at - starts[0].at).total_seconds() < 2.0  # reported when the timeout struck
+    assert (starts[1].at - starts[0].at).total_seconds() >= 2.5  # but not run again while the thread still ran
+
+
+def test_a_context_parameter_gets_the_invocation_context_and_logs_are_journaled(
+    tmp_path: Path, storage_connection_string: str, queue_name: str, queue_reader: Reader
+) -> None:
+    app = deploy("context", tmp_path / "app", values={"IN_QUEUE": queue_name, "OUT_QUEUE": f"{queue_name}-out"})
+    with running(app, storage_connection_string) as host:
+        send(storage_connection_string, queue_name, "{}")
+        [seen] = [m.json() for m in collect(queue_reader, f"{queue_name}-out", 1)]
+        [start] = wait_for(lambda: host.entries(kinds=["invocation.start"]), what="the invocation entry")
+        [log] = wait_for(lambda: host.entries(kinds=["log"]), what="the function's log line")
+    assert seen["invocation_id"] == start.invocation_id
+    assert log.invocation_id == start.invocation_id and log.function == "with_context"
+    assert log.data["message"] == f"handling message {start.message_id}" and log.status == "info"
+    assert seen["function_name"] == "with_context"
+    assert seen["trace_parent"].startswith("00-")

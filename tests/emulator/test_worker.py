@@ -53,9 +53,10 @@ def test_worker_reports_ready_processes_messages_and_drains_on_sigterm(
         wait_for(lambda: queue_reader(f"{queue_name}-out"), what="the function's output")
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(20) == 0
+        assert first_line(proc) == {"event": "stopped", "pid": proc.pid}
         assert proc.stderr is not None
         log = proc.stderr.read()
-    assert "1 function(s)" in log and "report_metadata: queueTrigger" in log
+    assert "1 function in" in log and "msg <- queueTrigger " + queue_name in log
     kinds = [e.kind for e in Journal(app / ".exchange" / "journal.db").read()]
     assert kinds[0] == "host.start" and kinds[-1] == "host.stop"
 
@@ -91,3 +92,20 @@ def test_a_message_whose_worker_died_is_processed_again_after_its_lease(
     starts = journal.read(kinds=["invocation.start"])
     assert [s.data["dequeue_count"] for s in starts] == [1, 2]
     assert ends[0].status == "ok" and ends[0].message_id == starts[0].message_id
+
+
+def test_prints_from_user_code_go_to_stderr_not_the_protocol_channel(
+    tmp_path: Path, storage_connection_string: str, queue_name: str
+) -> None:
+    app = deploy("prints", tmp_path / "app", values={"IN_QUEUE": queue_name})
+    journal = Journal(app / ".exchange" / "journal.db")
+    with worker(app, storage_connection_string) as proc:
+        assert first_line(proc)["event"] == "ready"
+        send(storage_connection_string, queue_name, "x")
+        wait_for(lambda: journal.read(kinds=["invocation.end"]), what="the invocation")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0
+        assert proc.stdout is not None and proc.stderr is not None
+        assert [json.loads(line)["event"] for line in proc.stdout.read().splitlines()] == ["stopped"]
+        log = proc.stderr.read()
+    assert "printed at import" in log and "printed by the function" in log

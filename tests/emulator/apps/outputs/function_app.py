@@ -44,3 +44,9 @@ def several_outputs(msg: func.QueueMessage, first: func.Out[str], second: func.O
 @app.queue_output(arg_name="$return", queue_name="%Q%-out", connection=C)
 async def async_return(msg: func.QueueMessage) -> str:
     return "async:" + msg.get_body().decode()
+
+
+@app.queue_trigger(arg_name="msg", queue_name="%Q%-plain", connection=C)
+@app.queue_output(arg_name="out", queue_name="%Q%-out", connection=C)
+def str_trigger(msg: str, out: func.Out[str]) -> None:
+    out.set(f"plain:{type(msg).__name__}:{msg}")
