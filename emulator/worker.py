@@ -1,17 +1,11 @@
 """``python -m emulator.worker``: one host in its own process.
 
-<<<<<<< HEAD
 Standalone (``python -m emulator.worker DEPLOYMENT_DIR --storage CONN``, for tests and tools): it prints one JSON
 line to stdout when the host runs (``{"event": "ready", ...}``) or when loading fails (``{"event": "error", ...}``,
-exit status 3), logs to stderr, and on SIGTERM or SIGINT drains (bounded by ``--drain-timeout``) and exits 0.
+exit status 3), logs to stderr, and on SIGTERM or SIGINT drains (bounded by ``--drain-timeout``), prints
+``{"event": "stopped"}`` and exits 0. ``--verbose`` adds the full traceback of a loading error.
 
 Supervised (``--control-fd FD``, started by ``exchange dev``): see :mod:`emulator.supervised`.
-=======
-The ``exchange dev`` supervisor starts one of these per code version. It prints one JSON line to stdout when the
-host runs (``{"event": "ready", ...}``) or when loading fails (``{"event": "error", ...}``, exit status 3), logs to
-stderr, and on SIGTERM or SIGINT drains (bounded by ``--drain-timeout``), prints ``{"event": "stopped"}`` and
-exits 0. ``--verbose`` adds the full traceback of a loading error.
->>>>>>> emu-core
 """
 
 from __future__ import annotations
