@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import importlib
 import json
+import os
 import signal
 import socket
 import traceback
@@ -56,6 +57,7 @@ def build_host(config: dict[str, Any], http_sock: socket.socket | None) -> Any:
     from emulator.timer_trigger import TimerRunner
 
     deployment = load_deployment(Path(config["deployment_dir"]))
+    os.chdir(deployment.path)  # as on Azure: the app root is the working directory (relative paths, SQLite URLs)
     journal_path = Path(config["journal_path"]) if config.get("journal_path") else default_journal_path(deployment.path)
     host = Host(
         deployment, storage=config["storage"], database_url=config.get("database_url"), journal=Journal(journal_path)

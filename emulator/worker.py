@@ -125,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     _separate_stdout()
     configure_logging(args.verbose)
     try:
+        args.deployment = args.deployment.resolve()
+        os.chdir(args.deployment)  # as on Azure: the app root is the working directory
         if args.storage is None:  # neither --storage nor AzureWebJobsStorage: the deployment's own setting
             args.storage = load_deployment(args.deployment).local.values.get("AzureWebJobsStorage")
         asyncio.run(_main(args))
