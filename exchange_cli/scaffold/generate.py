@@ -1,0 +1,179 @@
+"""``exchange new``: a workspace, a customer deployment, a processor wired into a deployment.
+
+Every name is checked before anything is written; templates are rendered into scratch folders and moved into
+the workspace in one :class:`~exchange_cli.scaffold.placement.Placement`, so a failure leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from exchange_cli.scaffold import names, wiring
+from exchange_cli.scaffold.errors import ScaffoldError, TargetExistsError
+from exchange_cli.scaffold.placement import Placement, placement
+from exchange_cli.scaffold.render import render
+from exchange_cli.scaffold.source import exchange_version
+from exchange_cli.scaffold.workspace import deployment_dir, find_workspace, require_workspace
+
+Trigger = Literal["queue", "timer", "http"]
+
+
+@dataclass
+class Generated:
+    """What a ``new`` command did."""
+
+    #: The workspace root.
+    workspace: Path
+    #: Workspace-relative paths of the files written.
+    written: list[Path] = field(default_factory=list)
+    #: True when the workspace itself was created by this command.
+    created_workspace: bool = False
+    #: True when ``git init`` was run in the new workspace.
+    git_initialised: bool = False
+    #: Things the user should know (e.g. processor code that was reused).
+    notes: list[str] = field(default_factory=list)
+
+
+def new_customer(
+    start: Path, customer: str, *, data: dict[str, Any] | None = None, defaults: bool = True, force: bool = False
+) -> Generated:
+    """Create ``deployments/<customer>/azure/`` in the workspace at or above ``start``, or make ``start`` one."""
+    names.validate_customer(customer)
+    found = find_workspace(start)
+    result = Generated(workspace=found or start.resolve(), created_workspace=found is None)
+    if (result.workspace / "deployments" / customer).exists() and not force:
+        raise TargetExistsError(
+            f"Customer {customer!r} exists already: {result.workspace / 'deployments' / customer}.",
+            hint="choose another name, or pass --force to regenerate its files (your edits there are overwritten)",
+        )
+    with placement(result.workspace) as place:
+        if result.created_workspace:
+            _render_into(place, "workspace", _workspace_answers(result.workspace, data), defaults=True, force=force)
+        _render_into(place, "customer", {**(data or {}), "customer": customer}, defaults=defaults, force=force)
+        result.written = list(place.written)
+    if result.created_workspace:
+        result.git_initialised = _git_init(result.workspace)
+    return result
+
+
+def new_processor(
+    start: Path,
+    processor: str,
+    *,
+    customer: str,
+    trigger: Trigger | None = None,
+    input_queue: str | None = None,
+    output_queue: str | None = None,
+    schedule: str | None = None,
+    data: dict[str, Any] | None = None,
+    defaults: bool = True,
+    force: bool = False,
+) -> Generated:
+    """Create ``processors/<processor>/`` (unless it exists) and wire it into ``customer``'s deployment."""
+    answers = _wiring_answers(processor, customer, trigger, input_queue, output_queue, schedule, defaults)
+    workspace = require_workspace(start)
+    app_file = _function_app(workspace, customer)
+    _check_wiring_target(workspace, customer, processor, app_file, force=force)
+    result = Generated(workspace=workspace)
+    code_exists = (workspace / "processors" / processor).exists()
+    with placement(workspace) as place:
+        _render_into(place, "wiring", {**(data or {}), **answers}, defaults=defaults, force=force)
+        chosen = load_answers(workspace / "deployments" / customer / f".copier-answers.{processor}.yml")
+        if code_exists and not force:
+            result.notes.append(f"processors/{processor}/ exists: reused it, only wired it into {customer}.")
+        else:
+            code = {**(data or {}), "name": processor, "trigger": chosen.get("trigger", "queue")}
+            _render_into(place, "processor", code, defaults=True, force=force)
+        text = wiring.with_registration(app_file.read_text(encoding="utf-8"), processor, app_file)
+        if text is not None:
+            place.write_text(app_file.relative_to(workspace), text)
+        result.written = list(place.written)
+    return result
+
+
+def _render_into(place: Placement, template: str, data: dict[str, Any], *, defaults: bool, force: bool) -> None:
+    """Render ``template`` into scratch and move it into the workspace."""
+    scratch = place.scratch(template)
+    render(template, scratch, data, defaults=defaults)
+    place.move_tree(scratch, force=force)
+
+
+def _workspace_answers(root: Path, data: dict[str, Any] | None) -> dict[str, Any]:
+    project = re.sub(r"[^a-z0-9]+", "-", root.name.lower()).strip("-")
+    if not re.match(r"^[a-z]", project):
+        project = "integrations"
+    return {"project_name": (data or {}).get("project_name", project), "exchange_version": exchange_version()}
+
+
+def _wiring_answers(
+    processor: str,
+    customer: str,
+    trigger: Trigger | None,
+    input_queue: str | None,
+    output_queue: str | None,
+    schedule: str | None,
+    defaults: bool,
+) -> dict[str, Any]:
+    """Check the flags (before anything is written) and turn the given ones into template answers."""
+    names.validate_processor(processor)
+    names.validate_customer(customer)
+    stem = f"{customer}-{processor.replace('_', '-')}"
+    answers: dict[str, Any] = {"customer": customer, "processor": processor}
+    if trigger is not None:
+        answers["trigger"] = trigger
+    if input_queue is not None or (defaults and (trigger or "queue") == "queue"):
+        answers["input_queue"] = names.validate_queue(input_queue or f"{stem}-in", "--input-queue")
+    if output_queue is not None or defaults:
+        out = f"{stem}-out" if output_queue is None else output_queue
+        answers["output_queue"] = names.validate_queue(out, "--output-queue") if out else ""
+    if schedule is not None:
+        answers["schedule"] = names.validate_schedule(schedule)
+    return answers
+
+
+def _function_app(workspace: Path, customer: str) -> Path:
+    app_file = deployment_dir(workspace, customer) / "function_app.py"
+    if not app_file.is_file():
+        raise ScaffoldError(
+            f"No deployment for customer {customer!r}: {app_file} does not exist.",
+            hint=f"create it first with `exchange new customer {customer}`",
+        )
+    return app_file
+
+
+def _check_wiring_target(workspace: Path, customer: str, processor: str, app_file: Path, *, force: bool) -> None:
+    blueprint = deployment_dir(workspace, customer) / "functions" / f"{processor}.py"
+    if blueprint.exists() and not force:
+        raise TargetExistsError(
+            f"Processor {processor!r} is wired into {customer!r} already: {blueprint.relative_to(workspace)}.",
+            hint="edit that file, or pass --force to regenerate it",
+        )
+    wiring.with_registration(app_file.read_text(encoding="utf-8"), processor, app_file)  # markers intact?
+
+
+def _git_init(workspace: Path) -> bool:
+    """``git init`` a new workspace unless it is inside a repository already (or git is missing)."""
+    try:
+        inside = subprocess.run(
+            ["git", "rev-parse", "--is-inside-work-tree"], cwd=workspace, capture_output=True, check=False
+        )
+        if inside.returncode == 0:
+            return False
+        subprocess.run(["git", "init", "-q"], cwd=workspace, capture_output=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return False
+    return True
+
+
+def load_answers(path: Path) -> dict[str, Any]:
+    """The answers recorded in a copier answers file."""
+    loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(loaded, dict):
+        raise ScaffoldError(f"{path} is not a copier answers file.", hint="restore it from git")
+    return loaded
