@@ -17,6 +17,9 @@ from exchange_cli.errors import translate_errors
 #: command name -> "module:attribute"; each module is imported only when its command is used.
 COMMANDS: dict[str, str] = {
     "azurite": "exchange_cli.commands.azurite:azurite",
+    "new": "exchange_cli.commands.new:new",
+    "test": "exchange_cli.commands.test:test",
+    "update": "exchange_cli.commands.update:update",
 }
 
 

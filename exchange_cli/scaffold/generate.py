@@ -15,7 +15,7 @@ from typing import Any, Literal
 import yaml
 
 from exchange_cli.scaffold import names, wiring
-from exchange_cli.scaffold.errors import ScaffoldError, TargetExistsError
+from exchange_cli.scaffold.errors import InvalidNameError, ScaffoldError, TargetExistsError
 from exchange_cli.scaffold.placement import Placement, placement
 from exchange_cli.scaffold.render import render
 from exchange_cli.scaffold.source import exchange_version
@@ -52,11 +52,18 @@ def new_customer(
             f"Customer {customer!r} exists already: {result.workspace / 'deployments' / customer}.",
             hint="choose another name, or pass --force to regenerate its files (your edits there are overwritten)",
         )
+    app_file = deployment_dir(result.workspace, customer) / "function_app.py"
+    wired = sorted(p.stem for p in app_file.parent.glob("functions/*.py") if p.stem != "__init__")
     with placement(result.workspace) as place:
         if result.created_workspace:
             _render_into(place, "workspace", _workspace_answers(result.workspace, data), defaults=True, force=force)
         _render_into(place, "customer", {**(data or {}), "customer": customer}, defaults=defaults, force=force)
-        result.written = list(place.written)
+        if wired:  # --force regenerated function_app.py: keep the processors that were wired into it
+            text = app_file.read_text(encoding="utf-8")
+            for processor in wired:
+                text = wiring.with_registration(text, processor, app_file) or text
+            place.write_text(app_file.relative_to(result.workspace), text)
+        result.written = list(dict.fromkeys(place.written))
     if result.created_workspace:
         result.git_initialised = _git_init(result.workspace)
     return result
@@ -93,7 +100,7 @@ def new_processor(
         text = wiring.with_registration(app_file.read_text(encoding="utf-8"), processor, app_file)
         if text is not None:
             place.write_text(app_file.relative_to(workspace), text)
-        result.written = list(place.written)
+        result.written = list(dict.fromkeys(place.written))
     return result
 
 
@@ -123,6 +130,7 @@ def _wiring_answers(
     """Check the flags (before anything is written) and turn the given ones into template answers."""
     names.validate_processor(processor)
     names.validate_customer(customer)
+    _check_flags_fit(trigger, input_queue, schedule)
     stem = f"{customer}-{processor.replace('_', '-')}"
     answers: dict[str, Any] = {"customer": customer, "processor": processor}
     if trigger is not None:
@@ -135,6 +143,15 @@ def _wiring_answers(
     if schedule is not None:
         answers["schedule"] = names.validate_schedule(schedule)
     return answers
+
+
+def _check_flags_fit(trigger: Trigger | None, input_queue: str | None, schedule: str | None) -> None:
+    if input_queue is not None and trigger not in (None, "queue"):
+        raise InvalidNameError(
+            f"--input-queue only applies to --trigger queue, not {trigger}.", hint="drop --input-queue"
+        )
+    if schedule is not None and trigger != "timer":
+        raise InvalidNameError("--schedule only applies to --trigger timer.", hint="add --trigger timer")
 
 
 def _function_app(workspace: Path, customer: str) -> Path:

@@ -29,10 +29,14 @@ _GIT += ["-c", "tag.gpgsign=false", "-c", "init.defaultBranch=main", "-c", "core
 
 
 def installed_templates() -> Path:
-    """The templates folder of the installed exchange (next to the exchange_cli package)."""
-    path = Path(__file__).resolve().parents[2] / "templates"
+    """The templates folder: ``$EXCHANGE_TEMPLATES`` (for template development), else the installed exchange's."""
+    explicit = os.environ.get("EXCHANGE_TEMPLATES")
+    path = Path(explicit) if explicit else Path(__file__).resolve().parents[2] / "templates"
     if not (path / "customer" / "copier.yml").is_file():
-        raise ScaffoldError(f"exchange's templates are missing from {path}.", hint="reinstall exchange")
+        raise ScaffoldError(
+            f"exchange's templates are missing from {path}.",
+            hint="unset EXCHANGE_TEMPLATES" if explicit else "reinstall exchange",
+        )
     return path
 
 
