@@ -62,7 +62,10 @@ def exchange_version() -> str:
 
 
 def git(cwd: Path, *args: str) -> str:
-    """Run git in ``cwd`` and return its output; a failure raises :class:`ScaffoldError` with git's message."""
+    """Run git in ``cwd`` and return its output, stripped of surrounding whitespace.
+
+    A failure raises :class:`ScaffoldError` with git's message.
+    """
     done = subprocess.run([*_GIT, *args], cwd=cwd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise ScaffoldError(f"git {' '.join(args)} failed in {cwd}: {done.stderr.strip()}")

@@ -117,8 +117,14 @@ def _check_repository(workspace: Path, under: Path) -> None:
 
 
 def _dirty(workspace: Path) -> list[str]:
-    status = git(workspace, "status", "--porcelain", "--untracked-files=all", "--", ".")
-    return [line[3:] for line in status.splitlines() if line.strip()]
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "-z", "--untracked-files=all", "--", "."],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [entry[3:] for entry in status.split("\0") if len(entry) > 3]
 
 
 def _check_known_version(answers: Path, name: str) -> None:
