@@ -2,7 +2,9 @@
 
 Registered as the ``exchange`` pytest plugin (an entry point), so a workspace that installs exchange gets them
 without a conftest. Azurite is started once per test session on free ports (or ``EXCHANGE_TEST_STORAGE`` names
-a storage account to use instead).
+a storage account to use instead). The database is a fresh SQLite file per test, or, when
+``EXCHANGE_TEST_DATABASE_URL`` names a PostgreSQL database, a schema of its own for the session (emptied before
+each test, dropped at the end).
 """
 
 from __future__ import annotations
@@ -11,14 +13,20 @@ import json
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from emulator.azurite import AzuriteEndpoints
 from framework.queues import Encoding
+
+if TYPE_CHECKING:
+    from framework.db import Database
+    from framework.processor_context import ProcessorContext
+    from framework.services import EntityService, ProcessingErrorService, ProcessingService, StateTrackingService
 
 
 @dataclass(frozen=True)
@@ -119,3 +127,138 @@ def exchange_project(tmp_path: Path) -> Path:
     path = tmp_path / "project"
     path.mkdir()
     return path
+
+
+@pytest.fixture(scope="session")
+def _exchange_test_database_url() -> Iterator[str | None]:
+    """``EXCHANGE_TEST_DATABASE_URL`` for the session; for PostgreSQL, pointed at a fresh schema of its own."""
+    explicit = os.environ.get("EXCHANGE_TEST_DATABASE_URL")
+    if not explicit:
+        yield None
+        return
+    from framework.db import resolve_database_url
+
+    url = resolve_database_url(explicit)
+    if not url.startswith("postgresql"):
+        yield url
+        return
+    with postgres_schema(url) as schema_url:
+        yield schema_url
+
+
+@contextmanager
+def postgres_schema(url: str) -> Iterator[str]:
+    """A fresh schema ``exchange_test_<random>`` in the PostgreSQL database of ``url``, dropped on exit.
+
+    Yields ``url`` with ``search_path`` set to the schema, so every engine and process made from it stays inside.
+    """
+    import sqlalchemy as sa
+
+    from framework.db import create_engine
+
+    schema = f"exchange_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url)
+    try:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        scoped = sa.make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield scoped.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        admin.dispose()
+
+
+@pytest.fixture
+def database_url(_exchange_test_database_url: str | None, tmp_path: Path) -> str:
+    """The test database's URL: the session's PostgreSQL schema, else a fresh SQLite file for this test."""
+    if _exchange_test_database_url:
+        return _exchange_test_database_url
+    return f"sqlite:///{tmp_path / 'exchange.db'}"
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    """A :class:`framework.db.Database` on the test database, schema created and every table empty."""
+    from framework.db import Database
+    from framework.models import Base
+
+    db = Database(database_url)
+    db.create_schema()
+    if db.dialect == "postgresql":
+        tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+@pytest.fixture
+def database_env(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Point ``DATABASE_URL`` (and so every service made without a database) at the test database."""
+    from framework.db import close_databases
+
+    monkeypatch.setenv("DATABASE_URL", database.url)
+    close_databases()
+    try:
+        yield database.url
+    finally:
+        close_databases()
+
+
+@pytest.fixture
+def processing_service(database: Database) -> ProcessingService:
+    """A ProcessingService on the test database."""
+    from framework.services import ProcessingService
+
+    return ProcessingService(database)
+
+
+@pytest.fixture
+def entity_service(database: Database) -> EntityService:
+    """An EntityService on the test database."""
+    from framework.services import EntityService
+
+    return EntityService(database)
+
+
+@pytest.fixture
+def state_tracking_service(database: Database) -> StateTrackingService:
+    """A StateTrackingService on the test database."""
+    from framework.services import StateTrackingService
+
+    return StateTrackingService(database)
+
+
+@pytest.fixture
+def processing_error_service(database: Database) -> ProcessingErrorService:
+    """A ProcessingErrorService on the test database."""
+    from framework.services import ProcessingErrorService
+
+    return ProcessingErrorService(database)
+
+
+@pytest.fixture
+def test_tenant() -> dict[str, str]:
+    """A tenant unique to the test: ``{"id": "test-tenant-<short uuid>", "name": ...}``; enter it with
+    ``tenant_context(test_tenant["id"])``."""
+    short = uuid.uuid4().hex[:8]
+    return {"id": f"test-tenant-{short}", "name": f"Test tenant {short}"}
+
+
+@pytest.fixture
+def processor_context(
+    processing_service: ProcessingService,
+    entity_service: EntityService,
+    state_tracking_service: StateTrackingService,
+    processing_error_service: ProcessingErrorService,
+    database: Database,
+) -> ProcessorContext:
+    """A real :class:`framework.ProcessorContext` over the test database's services."""
+    from framework.processor_context import ProcessorContext
+
+    return ProcessorContext(
+        processing_service, state_tracking_service, processing_error_service, entity_service, database=database
+    )

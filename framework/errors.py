@@ -28,3 +28,39 @@ class ConfigurationError(ExchangeError):
 
 class StorageUnavailableError(ExchangeError):
     """Azure Storage (or Azurite) cannot be reached."""
+
+
+class DatabaseUnavailableError(ExchangeError):
+    """The SQL database cannot be reached (server down, wrong host or port, unreadable file)."""
+
+
+class EntityNotFoundError(ExchangeError):
+    """No entity with that id is visible to the current tenant."""
+
+
+class TenantRequiredError(ExchangeError):
+    """A tenant-scoped operation ran outside any ``tenant_context``."""
+
+
+class MessageFormatError(ExchangeError):
+    """A message that is not a valid exchange envelope or JSON object."""
+
+
+class OutputConfigError(ConfigurationError):
+    """An output handler's config has an unknown key or a bad value."""
+
+
+class OutputDeliveryError(ExchangeError):
+    """An output handler could not deliver a message to its destination."""
+
+
+class ProcessorValidationError(ExchangeError):
+    """A message that the processor's ``validate_message`` refused; never retried."""
+
+
+class ProcessingFailedError(ExchangeError):
+    """Processing failed for good; raised to the host only when ``ProcessorConfig.raise_on_failure`` is on."""
+
+
+class DeadLetterError(ExchangeError):
+    """A failed message could not be put on the dead-letter queue (so it is raised to the host, not lost)."""

@@ -1,0 +1,54 @@
+"""How the framework runs one processor: tenant, state tracking, duplicate detection, retries, dead letters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from framework.queues import validate_queue_name
+from framework.retry import RetryPolicy
+
+
+@dataclass
+class ProcessorConfig:
+    """The framework settings of one processor."""
+
+    #: Name used in state records, error records, metrics and events.
+    processor_name: str = "processor"
+    #: Tenant to run under when the message names none (else the context, else ``TENANT_ID``).
+    tenant_id: str | None = None
+    #: Create entities from the ENTITY messages the processor returns.
+    is_source_processor: bool = False
+    #: Record state transitions (received, processing, completed, ...) for every message.
+    enable_state_tracking: bool = True
+    #: Skip storing a new version when an entity's content did not change.
+    enable_duplicate_detection: bool = True
+    #: In-process retries of retryable failures.
+    retry_policy: RetryPolicy = field(default_factory=RetryPolicy)
+    #: Storage queue that receives messages that failed for good (None: do not dead-letter).
+    dead_letter_queue: str | None = "dead-letter"
+    #: Storage connection string for dead letters and routed messages (None: ``AzureWebJobsStorage``).
+    connection_string: str | None = None
+    #: Deliver v1 ``output_messages`` to their routing destination queue.
+    deliver_routed_messages: bool = True
+    #: Re-raise a retryable failure once retries are exhausted (instead of dead-lettering), so that the
+    #: Functions host's own queue retry and poison queue apply.
+    raise_on_failure: bool = False
+
+    def __post_init__(self) -> None:
+        if self.dead_letter_queue is not None:
+            validate_queue_name(self.dead_letter_queue)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (the connection string is never included)."""
+        return {
+            "processor_name": self.processor_name,
+            "tenant_id": self.tenant_id,
+            "is_source_processor": self.is_source_processor,
+            "enable_state_tracking": self.enable_state_tracking,
+            "enable_duplicate_detection": self.enable_duplicate_detection,
+            "retry_policy": self.retry_policy.to_dict(),
+            "dead_letter_queue": self.dead_letter_queue,
+            "deliver_routed_messages": self.deliver_routed_messages,
+            "raise_on_failure": self.raise_on_failure,
+        }
