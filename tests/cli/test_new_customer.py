@@ -183,3 +183,25 @@ def test_a_folder_with_other_files_gets_a_workspace_only_if_nothing_clashes(
         "Hint: choose another name, or pass --force to overwrite them\n"
     )
     assert snapshot(tmp_path) == before
+
+
+def test_a_value_the_template_refuses_is_reported_and_nothing_is_written(
+    tmp_path: Path, exchange: Callable[..., Result]
+) -> None:
+    result = exchange("new", "customer", "acme", "--path", str(tmp_path), "-d", "queue_batch_size=99")
+
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: Template 'customer' could not be rendered: Validation error for question 'queue_batch_size': "
+        "batchSize is 1-32\n"
+        "Hint: fix the value given with --data (or at the prompt) and run again\n"
+    )
+    assert snapshot(tmp_path) == {}
+
+
+def test_data_without_an_equals_sign_is_a_usage_error(tmp_path: Path, exchange: Callable[..., Result]) -> None:
+    result = exchange("new", "customer", "acme", "--path", str(tmp_path), "-d", "tenant_id")
+
+    assert result.exit_code == 2
+    assert "Invalid value for --data: 'tenant_id' is not KEY=VALUE" in result.output
+    assert snapshot(tmp_path) == {}
