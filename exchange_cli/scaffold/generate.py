@@ -55,9 +55,11 @@ def new_customer(
     app_file = deployment_dir(result.workspace, customer) / "function_app.py"
     wired = sorted(p.stem for p in app_file.parent.glob("functions/*.py") if p.stem != "__init__")
     with placement(result.workspace) as place:
+        rendered = []
         if result.created_workspace:
-            _render_into(place, "workspace", _workspace_answers(result.workspace, data), defaults=True, force=force)
-        _render_into(place, "customer", {**(data or {}), "customer": customer}, defaults=defaults, force=force)
+            rendered.append(_render(place, "workspace", _workspace_answers(result.workspace, data), defaults=True))
+        rendered.append(_render(place, "customer", {**(data or {}), "customer": customer}, defaults=defaults))
+        place.move_trees(rendered, force=force)  # only now, after every prompt was answered
         if wired:  # --force regenerated function_app.py: keep the processors that were wired into it
             text = app_file.read_text(encoding="utf-8")
             for processor in wired:
@@ -90,13 +92,14 @@ def new_processor(
     result = Generated(workspace=workspace)
     code_exists = (workspace / "processors" / processor).exists()
     with placement(workspace) as place:
-        _render_into(place, "wiring", {**(data or {}), **answers}, defaults=defaults, force=force)
-        chosen = load_answers(workspace / "deployments" / customer / f".copier-answers.{processor}.yml")
+        rendered = [_render(place, "wiring", {**(data or {}), **answers}, defaults=defaults)]
+        chosen = load_answers(rendered[0] / "deployments" / customer / f".copier-answers.{processor}.yml")
         if code_exists and not force:
             result.notes.append(f"processors/{processor}/ exists: reused it, only wired it into {customer}.")
         else:
             code = {**(data or {}), "name": processor, "trigger": chosen.get("trigger", "queue")}
-            _render_into(place, "processor", code, defaults=True, force=force)
+            rendered.append(_render(place, "processor", code, defaults=True))
+        place.move_trees(rendered, force=force)
         text = wiring.with_registration(app_file.read_text(encoding="utf-8"), processor, app_file)
         if text is not None:
             place.write_text(app_file.relative_to(workspace), text)
@@ -104,11 +107,11 @@ def new_processor(
     return result
 
 
-def _render_into(place: Placement, template: str, data: dict[str, Any], *, defaults: bool, force: bool) -> None:
-    """Render ``template`` into scratch and move it into the workspace."""
+def _render(place: Placement, template: str, data: dict[str, Any], *, defaults: bool) -> Path:
+    """Render ``template`` into a scratch folder of the placement and return that folder."""
     scratch = place.scratch(template)
     render(template, scratch, data, defaults=defaults)
-    place.move_tree(scratch, force=force)
+    return scratch
 
 
 def _workspace_answers(root: Path, data: dict[str, Any] | None) -> dict[str, Any]:

@@ -36,22 +36,22 @@ class Placement:
         path.mkdir(parents=True)
         return path
 
-    def move_tree(self, rendered: Path, *, force: bool) -> list[Path]:
-        """Move every file under ``rendered`` to the same relative place under the root.
+    def move_trees(self, rendered: list[Path], *, force: bool) -> None:
+        """Move every file under each ``rendered`` folder to the same relative place under the root.
 
-        Existing files are refused (all of them listed) unless ``force``; with ``force`` they are replaced.
+        Existing files are refused (all of them listed, before anything moves) unless ``force`` replaces them.
         """
-        files = sorted(p.relative_to(rendered) for p in rendered.rglob("*") if p.is_file() or p.is_symlink())
-        clashes = [f for f in files if (self.root / f).exists()]
+        files = [(folder, p.relative_to(folder)) for folder in rendered for p in sorted(folder.rglob("*"))]
+        files = [(folder, relative) for folder, relative in files if not (folder / relative).is_dir()]
+        clashes = [relative for _, relative in files if (self.root / relative).exists()]
         if clashes and not force:
             raise TargetExistsError(
                 f"{len(clashes)} file(s) exist already in {self.root}: {', '.join(map(str, clashes[:5]))}"
                 + (" ..." if len(clashes) > 5 else ""),
                 hint="choose another name, or pass --force to overwrite them",
             )
-        for relative in files:
-            self._put(relative, functools.partial(shutil.move, rendered / relative))
-        return files
+        for folder, relative in files:
+            self._put(relative, functools.partial(shutil.move, folder / relative))
 
     def write_text(self, relative: Path, text: str) -> None:
         """Write one file of the root (atomically), keeping the old content for a rollback."""
