@@ -89,6 +89,7 @@ def new_processor(
     workspace = require_workspace(start)
     app_file = _function_app(workspace, customer)
     _check_wiring_target(workspace, customer, processor, app_file, force=force)
+    answers.setdefault("tenant_id", _customer_tenant(workspace, customer))
     result = Generated(workspace=workspace)
     code_exists = (workspace / "processors" / processor).exists()
     with placement(workspace) as place:
@@ -112,6 +113,12 @@ def _render(place: Placement, template: str, data: dict[str, Any], *, defaults: 
     scratch = place.scratch(template)
     render(template, scratch, data, defaults=defaults)
     return scratch
+
+
+def _customer_tenant(workspace: Path, customer: str) -> str:
+    """The tenant id the customer's deployment was generated with (its fallback when TENANT_ID is unset)."""
+    answers = workspace / "deployments" / customer / ".copier-answers.yml"
+    return str(load_answers(answers).get("tenant_id") or customer) if answers.is_file() else customer
 
 
 def _workspace_answers(root: Path, data: dict[str, Any] | None) -> dict[str, Any]:

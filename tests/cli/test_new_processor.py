@@ -255,3 +255,12 @@ def test_no_workspace_is_an_error_that_says_how_to_make_one(tmp_path: Path, exch
         f"Error: No exchange workspace at or above {tmp_path} (a pyproject.toml with [tool.exchange]).\n"
         "Hint: run `exchange new customer NAME` in an empty folder to create one, or cd into your workspace\n"
     )
+
+
+def test_the_wiring_falls_back_to_the_customers_own_tenant_id(tmp_path: Path, exchange: Callable[..., Result]) -> None:
+    exchange("new", "customer", "acme", "-d", "tenant_id=acme-prod", "--path", str(tmp_path))
+
+    result = exchange("new", "processor", "orders", "-c", "acme", "--path", str(tmp_path))
+
+    assert result.exit_code == 0, result.output
+    assert 'tenant_id=os.environ.get("TENANT_ID", "acme-prod")' in blueprint(tmp_path, "orders")
