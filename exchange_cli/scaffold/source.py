@@ -120,6 +120,11 @@ def template_source(name: str) -> str:
     return display_path(repo)
 
 
+def current_version(name: str) -> str:
+    """The tag of the newest mirrored version of template ``name`` (after :func:`template_source` ran)."""
+    return git(cache_root() / name, "describe", "--tags", "--exact-match", "HEAD")
+
+
 def display_path(path: Path) -> str:
     """``path`` as ``~/...`` when it is under the home folder (what copier records in answers files)."""
     home = Path.home()

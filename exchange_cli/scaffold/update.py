@@ -16,7 +16,7 @@ from pathlib import Path
 
 from exchange_cli.scaffold.errors import ScaffoldError, UpdateError
 from exchange_cli.scaffold.generate import load_answers
-from exchange_cli.scaffold.source import cache_root, git, template_name, template_source
+from exchange_cli.scaffold.source import cache_root, current_version, git, template_name, template_source
 from exchange_cli.scaffold.workspace import require_workspace
 
 #: Workspace first, then shared processors, then deployments and their wirings.
@@ -54,7 +54,7 @@ def update(start: Path) -> list[PartUpdate]:
     """Update every generated part at or below ``start`` to the installed templates; returns what changed."""
     workspace = require_workspace(start)
     under = start.resolve()
-    _check_repository(workspace, under)
+    _check_repository(workspace)
     parts = find_parts(workspace, under)
     if not parts:
         raise UpdateError(
@@ -68,7 +68,7 @@ def update(start: Path) -> list[PartUpdate]:
     try:
         for answers_file, name in parts:
             if outcomes and _dirty(workspace):
-                git(workspace, "add", "-A")
+                git(workspace, "add", "-A", "--", ".")
                 git(workspace, "commit", "-q", "--no-verify", "-m", "exchange update (temporary)")
             outcomes.append(_update_part(workspace, answers_file, name))
     finally:
@@ -82,6 +82,8 @@ def _update_part(workspace: Path, answers_file: Path, name: str) -> PartUpdate:
     from copier.errors import CopierError
 
     before = str(load_answers(workspace / answers_file).get("_commit", "?"))
+    if before == current_version(name):  # nothing to merge: spare copier's two renders and its git work
+        return PartUpdate(answers_file, name, before, before)
     try:
         copier.run_update(
             workspace,
@@ -99,7 +101,7 @@ def _update_part(workspace: Path, answers_file: Path, name: str) -> PartUpdate:
     return PartUpdate(answers_file, name, before, after, _conflicts(workspace))
 
 
-def _check_repository(workspace: Path, under: Path) -> None:
+def _check_repository(workspace: Path) -> None:
     try:
         git(workspace, "rev-parse", "--verify", "-q", "HEAD")
     except ScaffoldError as error:

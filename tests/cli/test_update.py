@@ -143,3 +143,15 @@ def test_update_outside_git_says_how_to_start(tmp_path: Path, templates: Path, e
         f"Error: {root} is not a git repository with a commit; exchange update needs one.\n"
         "Hint: run `git init`, then `git add -A && git commit -m 'generated'`, and update again\n"
     )
+
+
+def test_update_with_current_templates_changes_nothing(workspace: Path, exchange: Callable[..., Result]) -> None:
+    before = snapshot(workspace)
+
+    result = exchange("update", str(workspace / "processors" / "orders"))
+
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "processors/orders [processor]: 0.1.0.post1 (current)\nReview with `git diff`, then commit.\n"
+    )
+    assert snapshot(workspace) == before
