@@ -31,4 +31,7 @@ def update(path: Path) -> None:
         click.echo("Conflicts to resolve (look for <<<<<<< markers):")
         for conflict in conflicts:
             click.echo(f"  {conflict.as_posix()}")
-    click.echo("Review with `git diff`, then commit.")
+    if all(outcome.from_version == outcome.to_version for outcome in outcomes):
+        click.echo("Everything is up to date.")
+    else:
+        click.echo("Review with `git diff`, then commit.")

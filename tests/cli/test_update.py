@@ -151,7 +151,5 @@ def test_update_with_current_templates_changes_nothing(workspace: Path, exchange
     result = exchange("update", str(workspace / "processors" / "orders"))
 
     assert result.exit_code == 0, result.output
-    assert result.output == (
-        "processors/orders [processor]: 0.1.0.post1 (current)\nReview with `git diff`, then commit.\n"
-    )
+    assert result.output == ("processors/orders [processor]: 0.1.0.post1 (current)\nEverything is up to date.\n")
     assert snapshot(workspace) == before
