@@ -25,7 +25,7 @@ def update(path: Path) -> None:
             if outcome.from_version != outcome.to_version
             else f"{outcome.to_version} (current)"
         )
-        click.echo(f"{outcome.answers_file.parent.as_posix() or '.'} [{outcome.template}]: {change}")
+        click.echo(f"{outcome.label} [{outcome.template}]: {change}")
     conflicts = sorted({path for outcome in outcomes for path in outcome.conflicts})
     if conflicts:
         click.echo("Conflicts to resolve (look for <<<<<<< markers):")

@@ -37,6 +37,13 @@ class PartUpdate:
     #: Workspace-relative files with conflict markers left for the user.
     conflicts: list[Path] = field(default_factory=list)
 
+    @property
+    def label(self) -> str:
+        """The part's folder, plus the processor for a wiring (``deployments/acme orders``)."""
+        folder = self.answers_file.parent.as_posix()
+        extra = self.answers_file.name.removeprefix(".copier-answers").removesuffix(".yml").strip(".")
+        return f"{folder} {extra}" if extra else folder
+
 
 def find_parts(workspace: Path, under: Path) -> list[tuple[Path, str]]:
     """Answers files of exchange's templates at or below ``under``, in update order, with their template names."""

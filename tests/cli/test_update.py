@@ -61,7 +61,7 @@ def test_update_carries_a_template_change_and_keeps_local_edits(
         ". [workspace]: 0.1.0.post1 (current)\n"
         "processors/orders [processor]: 0.1.0.post1 (current)\n"
         "deployments/acme [customer]: 0.1.0.post1 -> 0.1.0.post2\n"
-        "deployments/acme [wiring]: 0.1.0.post1 (current)\n"
+        "deployments/acme orders [wiring]: 0.1.0.post1 (current)\n"
         "Review with `git diff`, then commit.\n"
     )
     host = (app_dir / "host.json").read_text()
@@ -107,7 +107,7 @@ def test_update_leaves_conflict_markers_where_a_local_edit_meets_a_template_chan
     assert result.exit_code == 0, result.output
     assert result.output == (
         "deployments/acme [customer]: 0.1.0.post1 -> 0.1.0.post2\n"
-        "deployments/acme [wiring]: 0.1.0.post1 (current)\n"
+        "deployments/acme orders [wiring]: 0.1.0.post1 (current)\n"
         "Conflicts to resolve (look for <<<<<<< markers):\n"
         "  deployments/acme/azure/host.json\n"
         "Review with `git diff`, then commit.\n"
