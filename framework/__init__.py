@@ -61,6 +61,7 @@ _EXPORTS: dict[str, str] = {
     "TenantRequiredError": "framework.errors",
     "DatabaseUnavailableError": "framework.errors",
     "StorageUnavailableError": "framework.errors",
+    "WriteConflictError": "framework.errors",
 }
 
 __all__ = [
@@ -100,6 +101,7 @@ __all__ = [
     "StateTrackingService",
     "StorageUnavailableError",
     "TenantRequiredError",
+    "WriteConflictError",
     "compute_backoff",
     "correlation_context",
     "create_processor_handler",
@@ -141,6 +143,7 @@ if TYPE_CHECKING:
         ProcessorValidationError,
         StorageUnavailableError,
         TenantRequiredError,
+        WriteConflictError,
     )
     from framework.factory import create_processor_handler
     from framework.handler import ProcessorHandler

@@ -1,7 +1,7 @@
 """Error classification: validation, transient (a service hiccup) or unexpected.
 
-Azure SDK errors are recognised without importing the SDK: if ``azure.core`` was never imported, no azure error
-can have been raised.
+Azure SDK and SQLAlchemy errors are recognised without importing either: if a library was never imported, none of
+its errors can have been raised.
 """
 
 from __future__ import annotations
@@ -9,7 +9,12 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 
-from framework.errors import MessageFormatError, ProcessorValidationError
+from framework.errors import (
+    DatabaseUnavailableError,
+    MessageFormatError,
+    ProcessorValidationError,
+    WriteConflictError,
+)
 
 
 class ErrorCategory(StrEnum):
@@ -27,16 +32,27 @@ class ErrorCategory(StrEnum):
     OUTPUT = "output"
 
 
-def _azure_transient_types() -> tuple[type[BaseException], ...]:
-    module = sys.modules.get("azure.core.exceptions")
-    if module is None:
-        return ()
-    return (module.ServiceRequestError, module.ServiceResponseError)
+def _library_transient_types() -> tuple[type[BaseException], ...]:
+    """Azure request/response errors; SQLAlchemy's lost connections and lost races between concurrent writers."""
+    found: list[type[BaseException]] = []
+    azure = sys.modules.get("azure.core.exceptions")
+    if azure is not None:
+        found += [azure.ServiceRequestError, azure.ServiceResponseError]
+    sqlalchemy = sys.modules.get("sqlalchemy.exc")
+    if sqlalchemy is not None:
+        # IntegrityError: inside an attempt's unit of work, another writer took the same entity key first;
+        # PendingRollbackError: what the next write in that broken transaction raises. A fresh attempt sees the row.
+        found += [sqlalchemy.OperationalError, sqlalchemy.IntegrityError, sqlalchemy.PendingRollbackError]
+    return tuple(found)
 
 
 def is_transient(error: BaseException) -> bool:
-    """True for connection problems, timeouts and Azure request/response errors (and HTTP 408/429/5xx)."""
-    if isinstance(error, (ConnectionError, TimeoutError, *_azure_transient_types())):
+    """True for connection problems, timeouts, an unreachable database, Azure request/response errors, SQL write
+    races and lost connections, and HTTP 408/429/5xx."""
+    if isinstance(
+        error,
+        (ConnectionError, TimeoutError, DatabaseUnavailableError, WriteConflictError, *_library_transient_types()),
+    ):
         return True
     status = getattr(error, "status_code", None)
     return isinstance(status, int) and (status in (408, 429) or status >= 500)

@@ -31,6 +31,10 @@ class ProcessorConfig:
     connection_string: str | None = None
     #: Deliver v1 ``output_messages`` to their routing destination queue.
     deliver_routed_messages: bool = True
+    #: Run each attempt in one database transaction: the entities it stores and its state transitions commit
+    #: together, and a failed attempt leaves nothing behind. On SQLite the write lock is held from the first
+    #: write to the end of ``process``: turn this off for processors that call slow services after writing.
+    atomic_attempts: bool = True
     #: Re-raise a retryable failure once retries are exhausted (instead of dead-lettering), so that the
     #: Functions host's own queue retry and poison queue apply.
     raise_on_failure: bool = False
@@ -50,5 +54,6 @@ class ProcessorConfig:
             "retry_policy": self.retry_policy.to_dict(),
             "dead_letter_queue": self.dead_letter_queue,
             "deliver_routed_messages": self.deliver_routed_messages,
+            "atomic_attempts": self.atomic_attempts,
             "raise_on_failure": self.raise_on_failure,
         }

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from framework.errors import DatabaseUnavailableError
+from framework.errors import DatabaseUnavailableError, WriteConflictError
 
 __all__ = [
     "Database",
@@ -163,7 +163,24 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session inside a transaction: committed when the block ends, rolled back if it raises."""
+        """A session inside a transaction: committed when the block ends, rolled back if it raises.
+
+        Inside :func:`framework.unit_of_work.unit_of_work` it is the unit's session: the unit commits (or rolls
+        back, if anything in it raises).
+        """
+        from framework.unit_of_work import joined_session
+
+        joined = joined_session(self)
+        if joined is not None:
+            try:
+                yield joined
+            except sa.exc.IntegrityError as exc:
+                # The unit's transaction is broken now: no write in it can be retried, the whole attempt must be.
+                raise WriteConflictError(
+                    f"A concurrent writer changed the same rows first: {exc.orig}",
+                    hint="the ProcessorHandler retries the attempt in a fresh transaction",
+                ) from exc
+            return
         _ = self.engine
         assert self._sessions is not None
         with self._sessions() as session, session.begin():

@@ -64,3 +64,7 @@ class ProcessingFailedError(ExchangeError):
 
 class DeadLetterError(ExchangeError):
     """A failed message could not be put on the dead-letter queue (so it is raised to the host, not lost)."""
+
+
+class WriteConflictError(ExchangeError):
+    """Inside an attempt's unit of work, a concurrent writer took the same entity first; retry the attempt."""

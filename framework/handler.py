@@ -22,10 +22,12 @@ output failed is run again, and outputs that had succeeded are sent again.
 from __future__ import annotations
 
 import inspect
+import json
 import os
 import random
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from framework import events
@@ -40,8 +42,9 @@ from framework.metrics import registry
 from framework.processor import ProcessorInterface
 from framework.processor_context import ProcessorContext
 from framework.result import ProcessingResult
-from framework.routing import create_source_entities, deliver_routed
+from framework.routing import create_source_entities, deliver_routed, routed_destinations
 from framework.tracking import Tracker
+from framework.unit_of_work import unit_of_work
 
 #: The error_type recorded for failures that were returned rather than raised.
 _RESULT_ERROR_TYPES = {ErrorCategory.VALIDATION: "ValidationFailure", ErrorCategory.OUTPUT: "OutputDeliveryError"}
@@ -74,7 +77,6 @@ class ProcessorHandler:
         self._sleep = sleep
         self._rng = rng
         self._with_context = takes_context(processor.process)
-        self._tracker = Tracker(self.context, self.config)
 
     @property
     def name(self) -> str:
@@ -108,6 +110,7 @@ class ProcessorHandler:
         try:
             message = Message.create_from_queue_data(data)
         except MessageFormatError as exc:
+            self._dead_letter_unreadable(data, exc)
             return {
                 "success": False,
                 "message_id": None,
@@ -131,26 +134,49 @@ class ProcessorHandler:
             "processing_duration_ms": result.processing_duration_ms,
         }
 
+    def _dead_letter_unreadable(self, data: dict[str, Any] | str | bytes, error: MessageFormatError) -> None:
+        """Data that is not a message at all: never retried, dead-lettered as raw text (if configured)."""
+        failure = Failure(
+            "MessageFormatError",
+            error.message,
+            ErrorCategory.VALIDATION,
+            False,
+            1,
+            self.name,
+            error_code="MESSAGE_FORMAT",
+        )
+        events.emit("processing.error", message_id=None, **failure.to_dict())
+        if self.config.dead_letter_queue:
+            if isinstance(data, str):
+                raw = data
+            elif isinstance(data, bytes):
+                raw = data.decode("utf-8", errors="replace")
+            else:
+                raw = json.dumps(data, default=str)
+            send_dead_letter(raw, failure, self.config.dead_letter_queue, self.config.connection_string)
+
     def _run(self, message: Message) -> ProcessingResult:
-        self._tracker.transition(message, "received")
+        tracker = Tracker(self.context, self.config)
+        tracker.transition(message, "received")
         invalid = self._validate(message)
         if invalid is not None:
-            return self._give_up(message, invalid, self._failure(message, invalid, None, 1), None, "received")
+            return self._give_up(message, invalid, self._failure(message, invalid, None, 1, tracker), None, tracker)
         policy = self.config.retry_policy
-        state = "received"
         for attempt in range(1, policy.max_attempts + 1):
-            self._tracker.transition(message, "processing", state, details={"attempt": attempt})
-            result, error = self._attempt(message)
+            tracker.transition(message, "processing", tracker.state, details={"attempt": attempt})
+            result, error = self._attempt(message, tracker)
             if result.success:
-                entity = result.entities_created[0] if result.entities_created else None
-                self._tracker.transition(message, "completed", "processing", entity_id=entity)
+                if tracker.state != "completed":
+                    tracker.transition(message, "completed", "processing", entity_id=_first(result.entities_created))
+                    tracker.flush()
                 events.emit("message.completed", message_id=message.message_id, processor=self.name, attempts=attempt)
                 return result
-            failure = self._failure(message, result, error, attempt)
+            failure = self._failure(message, result, error, attempt, tracker)
             if not failure.retryable or attempt == policy.max_attempts:
                 break
             delay = policy.delay_for(attempt, self._rng, result.retry_after_seconds)
-            self._tracker.transition(message, "retrying", "processing", details={"attempt": attempt, "delay_s": delay})
+            tracker.transition(message, "retrying", "processing", details={"attempt": attempt, "delay_s": delay})
+            tracker.flush()
             events.emit(
                 "processing.retry",
                 message_id=message.message_id,
@@ -159,10 +185,9 @@ class ProcessorHandler:
                 delay_s=round(delay, 4),
                 error_type=failure.error_type,
             )
-            state = "retrying"
             message.retry_count += 1
             self._sleep(delay)
-        return self._give_up(message, result, failure, error, "processing")
+        return self._give_up(message, result, failure, error, tracker)
 
     def _validate(self, message: Message) -> ProcessingResult | None:
         """None when the message is valid, else the (non-retryable) failed result."""
@@ -177,26 +202,51 @@ class ProcessorHandler:
         result.error_details["category"] = ErrorCategory.VALIDATION.value
         return result
 
-    def _attempt(self, message: Message) -> tuple[ProcessingResult, Exception | None]:
-        try:
-            if self._with_context:
-                result = self.processor.process(message, self.context)
-            else:
-                result = self.processor.process(message)  # type: ignore[call-arg]
-            if not isinstance(result, ProcessingResult):
-                raise TypeError(
-                    f"{type(self.processor).__name__}.process returned {type(result).__name__}, not a ProcessingResult"
-                )
-            if result.success:
-                self._after_success(message, result)
-            return result, None
-        except Exception as exc:
-            failed = ProcessingResult.create_failure(f"{type(exc).__name__}: {exc}", error_code=type(exc).__name__)
-            return failed, exc
+    def _unit(self) -> AbstractContextManager[object]:
+        if not self.config.atomic_attempts:
+            return nullcontext()
+        return unit_of_work(self.context.database)
 
-    def _after_success(self, message: Message, result: ProcessingResult) -> None:
-        if self.config.is_source_processor:
-            create_source_entities(result, self.context, self.config)
+    def _attempt(self, message: Message, tracker: Tracker) -> tuple[ProcessingResult, Exception | None]:
+        """One attempt: process in a unit of work (rolled back on failure), then deliver the outputs."""
+        if not self.config.atomic_attempts:
+            tracker.flush()  # without a unit, "processing" is visible while the processor runs
+        try:
+            with self._unit():
+                result = self._call_process(message)
+                if not result.success:
+                    raise _Failed(result)
+                if self.config.is_source_processor:
+                    create_source_entities(result, self.context, self.config)
+                if not self._has_outputs(result):  # nothing left to do: completed commits with the entities
+                    tracker.transition(message, "completed", "processing", entity_id=_first(result.entities_created))
+                tracker.flush()
+        except _Failed as failed:
+            return failed.result, None
+        except Exception as exc:
+            return ProcessingResult.create_failure(f"{type(exc).__name__}: {exc}", error_code=type(exc).__name__), exc
+        if tracker.state != "completed":
+            self._deliver_outputs(message, result)
+        return result, None
+
+    def _call_process(self, message: Message) -> ProcessingResult:
+        if self._with_context:
+            result = self.processor.process(message, self.context)
+        else:
+            result = self.processor.process(message)  # type: ignore[call-arg]
+        if not isinstance(result, ProcessingResult):
+            raise TypeError(
+                f"{type(self.processor).__name__}.process returned {type(result).__name__}, not a ProcessingResult"
+            )
+        return result
+
+    def _has_outputs(self, result: ProcessingResult) -> bool:
+        return bool(result.output_handlers) or (
+            self.config.deliver_routed_messages and bool(routed_destinations(result))
+        )
+
+    def _deliver_outputs(self, message: Message, result: ProcessingResult) -> None:
+        """Run the routed deliveries and every output handler; any failure fails the result."""
         if self.config.deliver_routed_messages:
             result.output_results.extend(deliver_routed(message, result, self.config))
         result.output_results.extend(handler.handle(message, result) for handler in result.output_handlers)
@@ -206,7 +256,9 @@ class ProcessorHandler:
             result.mark_failed(detail, "OUTPUT_FAILED", can_retry=all(r.retryable for r in failed))
             result.error_details["category"] = ErrorCategory.OUTPUT.value
 
-    def _failure(self, message: Message, result: ProcessingResult, error: Exception | None, attempt: int) -> Failure:
+    def _failure(
+        self, message: Message, result: ProcessingResult, error: Exception | None, attempt: int, tracker: Tracker
+    ) -> Failure:
         """Classify the failure of ``attempt``, record it and emit ``processing.error``."""
         if error is not None:
             category = classify(error)
@@ -230,14 +282,15 @@ class ProcessorHandler:
             self.name,
             error_code=result.error_code,
         )
-        self._tracker.error(message, failure)
+        tracker.error(message, failure)
         events.emit("processing.error", message_id=message.message_id, **failure.to_dict())
         return failure
 
     def _give_up(
-        self, message: Message, result: ProcessingResult, failure: Failure, error: Exception | None, state: str
+        self, message: Message, result: ProcessingResult, failure: Failure, error: Exception | None, tracker: Tracker
     ) -> ProcessingResult:
-        self._tracker.transition(message, "failed", state, details=failure.to_dict())
+        tracker.transition(message, "failed", tracker.state, details=failure.to_dict())
+        tracker.flush()
         if self.config.raise_on_failure and failure.retryable:
             raise ProcessingFailedError(
                 f"{self.name} failed on message {message.message_id} after {failure.attempt} attempt(s): "
@@ -247,6 +300,19 @@ class ProcessorHandler:
         if self.config.dead_letter_queue:
             queue = self.config.dead_letter_queue
             send_dead_letter(message, failure, queue, self.config.connection_string)
-            self._tracker.transition(message, "dead_lettered", "failed", details={"queue": queue})
+            tracker.transition(message, "dead_lettered", "failed", details={"queue": queue})
+            tracker.flush()
             result.processing_metadata["dead_letter_queue"] = queue
         return result
+
+
+class _Failed(Exception):
+    """A returned failure, raised to roll the attempt's unit of work back."""
+
+    def __init__(self, result: ProcessingResult) -> None:
+        super().__init__(result.error_message)
+        self.result = result
+
+
+def _first(ids: list[str]) -> str | None:
+    return ids[0] if ids else None

@@ -1,16 +1,20 @@
 """The handler's audit trail: state transitions and error records, written through the framework services.
 
-An audit write that fails (the database is down) is logged and does not fail the message: the message's own
-outcome (delivered, retried, dead-lettered) matters more than its audit row.
+Transitions are noted as they happen and written by :meth:`Tracker.flush` in one transaction — inside the
+attempt's unit of work when the attempt succeeds, so they commit with the entity. An audit write that fails (the
+database is down) is logged and does not fail the message: the message's own outcome (delivered, retried,
+dead-lettered) matters more than its audit row. A transition's recorded time is when it was written.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from framework.failure import Failure
 from framework.message import Message
+from framework.unit_of_work import joined_session, unit_of_work
 
 if TYPE_CHECKING:
     from framework.config import ProcessorConfig
@@ -19,12 +23,24 @@ if TYPE_CHECKING:
 _log = logging.getLogger("framework.handler")
 
 
+@dataclass(frozen=True)
+class _Transition:
+    message_id: str
+    to_state: str
+    from_state: str | None
+    entity_id: str | None
+    details: dict[str, Any] | None
+
+
 class Tracker:
-    """Writes one processor's state transitions (when enabled) and error records (always)."""
+    """Records one message's state transitions (when enabled) and error records (always)."""
 
     def __init__(self, context: ProcessorContext, config: ProcessorConfig) -> None:
         self.context = context
         self.config = config
+        self._pending: list[_Transition] = []
+        #: The last state the message reached.
+        self.state: str | None = None
 
     def transition(
         self,
@@ -35,25 +51,39 @@ class Tracker:
         entity_id: str | None = None,
         details: dict[str, Any] | None = None,
     ) -> None:
-        """Record that ``message`` went from ``from_state`` to ``to_state``."""
+        """Note that ``message`` went from ``from_state`` to ``to_state`` (written by :meth:`flush`)."""
+        self.state = to_state
         if not self.config.enable_state_tracking:
             return
         if entity_id is None and message.entity_reference is not None:
             entity_id = message.entity_reference.entity_id
+        self._pending.append(_Transition(message.message_id, to_state, from_state, entity_id, details))
+
+    def flush(self) -> None:
+        """Write the noted transitions in one transaction (the unit of work in force, if any)."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        service = self.context.state_tracking_service
+        in_unit = joined_session(service.database) is not None
         try:
-            self.context.state_tracking_service.record_transition(
-                message.message_id,
-                to_state,
-                from_state=from_state,
-                entity_id=entity_id,
-                processor=self.config.processor_name,
-                details=details,
-            )
+            with unit_of_work(service.database):
+                for t in pending:
+                    service.record_transition(
+                        t.message_id,
+                        t.to_state,
+                        from_state=t.from_state,
+                        entity_id=t.entity_id,
+                        processor=self.config.processor_name,
+                        details=t.details,
+                    )
         except Exception:
-            _log.exception("could not record state %s -> %s of message %s", from_state, to_state, message.message_id)
+            if in_unit:  # the attempt's transaction is broken: the attempt fails and is retried
+                raise
+            _log.exception("could not record %d state transition(s) of message %s", len(pending), pending[0].message_id)
 
     def error(self, message: Message, failure: Failure) -> None:
-        """Record ``failure`` of ``message``."""
+        """Record ``failure`` of ``message`` (in a transaction of its own)."""
         entity_id = message.entity_reference.entity_id if message.entity_reference else None
         try:
             self.context.error_service.record_error(

@@ -23,9 +23,12 @@ from framework import (
     RetryPolicy,
     tenant_context,
 )
+from framework.deadletter import read_dead_letter
 from framework.events import capture
 from framework.metrics import registry
 from framework.storage import dev_connection_string
+
+pytestmark = pytest.mark.database
 
 Reader = Callable[..., list[QueueMessageSeen]]
 FAST = RetryPolicy(max_attempts=3, base_delay_s=0.01, max_delay_s=0.05, jitter=False)
@@ -124,6 +127,8 @@ def test_backoff_is_capped_and_exhausted_retries_dead_letter_original_and_failur
     [letter] = queue_reader(dead_letters)
     body = letter.json()
     assert body["original"]["message_id"] == message.message_id and body["original"]["payload"] == {"id": "O-3"}
+    original, _ = read_dead_letter(letter.text)
+    assert original == message  # the whole message, ready to replay (retry_count says how often it was retried)
     failure = body["failure"]
     assert (failure["error_type"], failure["attempts"], failure["processor"], failure["category"]) == (
         "ConnectionError",
@@ -252,10 +257,21 @@ def test_handle_message_answers_in_plain_json(make_handler: Callable[..., Proces
     handler = make_handler(Returns(lambda: ProcessingResult(success=True, output_messages=[out])))
 
     answer = handler.handle_message({"order": 1})
-    malformed = handler.handle_message("[1, 2]")
 
     assert answer["success"] and answer["message_id"] and answer["output_messages"][0]["payload"] == {"next": 1}
-    assert (malformed["success"], malformed["error_code"]) == (False, "MESSAGE_FORMAT")
+
+
+def test_handle_message_dead_letters_data_that_is_not_a_message(
+    make_handler: Callable[..., ProcessorHandler], dead_letters: str, queue_reader: Reader
+) -> None:
+    processor = Returns(ProcessingResult.create_success)
+
+    answer = make_handler(processor).handle_message("[1, 2]")
+
+    assert (answer["success"], answer["error_code"], answer["can_retry"]) == (False, "MESSAGE_FORMAT", False)
+    [letter] = queue_reader(dead_letters)
+    assert letter.json()["original"] is None and letter.json()["original_raw"] == "[1, 2]"
+    assert letter.json()["failure"]["category"] == "validation" and processor.calls == 0
 
 
 def test_a_process_returning_something_else_fails_clearly(make_handler: Callable[..., ProcessorHandler]) -> None:

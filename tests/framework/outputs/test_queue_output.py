@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import socket
+import time
 from collections.abc import Callable
 
 import pytest
@@ -69,3 +70,16 @@ def test_unreachable_storage_is_a_retryable_failure(queue_name: str) -> None:
     outcome = handler.handle(Message(payload={}))
 
     assert not outcome.ok and outcome.retryable and outcome.error_type == "ServiceRequestError"
+
+
+def test_visibility_timeout_and_time_to_live_are_passed_to_the_queue(storage_env: str, queue_name: str) -> None:
+    handler = QueueOutputHandler(queue_name, {"visibility_timeout": 1, "time_to_live": 60})
+    assert handler.handle(Message()).ok
+    client = queue_client(queue_name, storage_env)
+
+    assert list(client.peek_messages()) == []  # hidden for a second
+    deadline = time.monotonic() + 10
+    while not (seen := list(client.peek_messages())):
+        assert time.monotonic() < deadline, "the message never became visible"
+        time.sleep(0.05)
+    assert abs((seen[0].expires_on - seen[0].inserted_on).total_seconds() - 60) < 2

@@ -28,6 +28,8 @@ from .ingestion_processors import DataIngestionProcessor, SimpleIngestionProcess
 from .my_business_processor import MyBusinessProcessor
 from .my_processor_config import MyProcessorConfig
 
+pytestmark = pytest.mark.database
+
 Reader = Callable[..., list[QueueMessageSeen]]
 ORDERS = [{"id": "A-1", "total": 3}, {"id": "A-2", "total": 4}]
 FAST = RetryPolicy(max_attempts=2, base_delay_s=0.01, jitter=False)
