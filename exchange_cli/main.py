@@ -18,9 +18,12 @@ from exchange_cli.errors import translate_errors
 COMMANDS: dict[str, str] = {
     "azurite": "exchange_cli.commands.azurite:azurite",
     "dev": "exchange_cli.commands.dev:dev",
-    "send": "exchange_cli.commands.queues:send",
+    "new": "exchange_cli.commands.new:new",
     "poison": "exchange_cli.commands.queues:poison",
+    "send": "exchange_cli.commands.queues:send",
+    "test": "exchange_cli.commands.test:test",
     "trigger": "exchange_cli.commands.trigger:trigger",
+    "update": "exchange_cli.commands.update:update",
 }
 
 

@@ -1,0 +1,1 @@
+"""Processors shared by every customer deployment of this workspace."""

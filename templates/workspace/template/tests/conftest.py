@@ -1,0 +1,1 @@
+"""Shared test set-up. The exchange pytest plugin (installed with exchange) provides the fixtures."""

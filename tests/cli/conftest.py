@@ -1,0 +1,60 @@
+"""Fixtures for the CLI tests: a private template cache, a CliRunner, a snapshot of a folder."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from exchange_cli.main import cli
+
+GIT_IDENTITY = ["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"]
+
+
+@pytest.fixture(scope="session")
+def template_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One template cache for the session: mirroring the templates once is part of the first render only."""
+    return tmp_path_factory.mktemp("template-cache")
+
+
+@pytest.fixture(autouse=True)
+def _private_template_cache(template_cache: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("EXCHANGE_TEMPLATE_CACHE", str(template_cache))
+    monkeypatch.delenv("EXCHANGE_TEMPLATES", raising=False)
+    yield
+
+
+@pytest.fixture
+def exchange() -> Callable[..., Result]:
+    """``exchange("new", "customer", "acme", "--path", ...)`` runs the real CLI in-process."""
+    runner = CliRunner()
+
+    def run(*args: str) -> Result:
+        return runner.invoke(cli, list(args), catch_exceptions=False)
+
+    return run
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` (git's internals included) and its content."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def files(root: Path) -> list[str]:
+    """Relative paths of the files under ``root``, outside .git."""
+    return sorted(p for p in snapshot(root) if not p.startswith(".git/"))
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in ``cwd`` with a test identity and return its output."""
+    done = subprocess.run(["git", *GIT_IDENTITY, *args], cwd=cwd, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def commit_all(cwd: Path, message: str = "generated") -> None:
+    """Commit everything in the repository at ``cwd``."""
+    git(cwd, "add", "-A")
+    git(cwd, "commit", "-q", "-m", message)
