@@ -18,6 +18,8 @@ from exchange_cli.errors import translate_errors
 COMMANDS: dict[str, str] = {
     "azurite": "exchange_cli.commands.azurite:azurite",
     "dev": "exchange_cli.commands.dev:dev",
+    "entities": "exchange_cli.commands.inspect:entities",
+    "messages": "exchange_cli.commands.inspect:messages",
     "new": "exchange_cli.commands.new:new",
     "poison": "exchange_cli.commands.queues:poison",
     "send": "exchange_cli.commands.queues:send",

@@ -110,3 +110,41 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return Path(f"/proc/{pid}").exists() and "Z" not in Path(f"/proc/{pid}/stat").read_text().split(") ")[1][:1]
+
+
+def test_messages_and_entities_show_what_a_processor_did(
+    tmp_path: Path, storage_connection_string: str, queue_name: str, queue_reader: Reader
+) -> None:
+    from click.testing import CliRunner
+
+    from exchange_cli.main import cli
+
+    values = {
+        "IN_QUEUE": queue_name,
+        "OUT_QUEUE": f"{queue_name}-out",
+        "TENANT_ID": "acme",
+        "DATABASE_URL": "sqlite:///.exchange/orders.db",
+    }
+    deployment = make_deployment(tmp_path / "orders", app="orders", values=values)
+    proc = DevProcess(deployment, storage_connection_string)
+    try:
+        proc.wait_for_log("generation 1")
+        send(storage_connection_string, queue_name, ['{"id": "A-1", "total": 5}'])
+        routed = wait_for(lambda: queue_reader(f"{queue_name}-out"), what="the routed order")
+        assert routed[0].json()["payload"] == {"id": "A-1", "total": 5}
+        runner = CliRunner()
+
+        def message_kinds() -> list[str]:
+            out = runner.invoke(cli, ["messages", "--json", "-d", str(deployment)])
+            return [json.loads(line)["kind"] for line in out.output.splitlines()]
+
+        kinds = wait_for(lambda: (k := message_kinds()) and "output.routed" in k and k, what="journaled messages")
+        entities = runner.invoke(cli, ["entities", "--json", "-d", str(deployment)])
+    finally:
+        proc.close()
+
+    assert kinds[0] == "message.in"
+    assert entities.exit_code == 0, entities.output
+    [entity] = json.loads(entities.output)
+    assert (entity["tenant_id"], entity["external_id"], entity["version"]) == ("acme", "A-1", 1)
+    assert (deployment / ".exchange" / "orders.db").exists()  # relative to the deployment, as on Azure

@@ -1,0 +1,77 @@
+"""Reading what a host did and stored: its journal and its entity database (``exchange messages|entities``)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from emulator import devstate
+from emulator.deployment import load_deployment
+from emulator.journal import Journal, JournalEntry
+from emulator.run import default_journal_path
+from framework.db import resolve_database_url
+
+#: Journal kinds that are a message moving: into a function, out of one (an output binding or a framework output
+#: handler), to a poison queue, back for a retry, to the dead-letter queue.
+MESSAGE_KINDS = (
+    "message.in",
+    "message.out",
+    "output.routed",
+    "message.poison",
+    "message.retry",
+    "message.dead_lettered",
+)
+#: How far back ``recent`` looks for matching entries.
+LOOKBACK = 20_000
+
+
+@dataclass(frozen=True)
+class HostFiles:
+    """Where a deployment's journal and database are."""
+
+    deployment_dir: Path
+    journal_path: Path
+    database_url: str
+
+
+def host_files(deployment: Path | None) -> HostFiles:
+    """The running host's files for ``deployment`` (or the current folder), else the deployment's defaults."""
+    folder = (deployment or Path.cwd()).resolve()
+    state = devstate.read(folder)
+    if state is None and not (folder / "function_app.py").exists():
+        state = devstate.find(folder)  # a workspace with one running deployment
+    if state is not None:
+        folder = Path(state.deployment_dir)
+    journal = Path(state.journal_path) if state and state.journal_path else default_journal_path(folder)
+    return HostFiles(folder, journal, database_url_of(folder, state.database_url if state else None))
+
+
+def database_url_of(folder: Path, explicit: str | None = None) -> str:
+    """The database a deployment's functions use; a relative SQLite path is relative to the deployment, as there."""
+    url = explicit or load_deployment(folder).local.values.get("DATABASE_URL")
+    if url is None:
+        return f"sqlite:///{folder / '.exchange' / 'exchange.db'}"
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+        return prefix + str((folder / url[len(prefix) :]).resolve())
+    return resolve_database_url(url)
+
+
+def recent(journal: Journal, limit: int, **filters: Any) -> list[JournalEntry]:
+    """The newest ``limit`` entries matching ``filters`` (see :meth:`Journal.read`), oldest first."""
+    since = max(0, journal.last_id() - LOOKBACK)
+    return journal.read(since, LOOKBACK, **filters)[-limit:]
+
+
+def follow(journal: Journal, since_id: int, *, interval: float = 0.25, **filters: Any) -> Iterator[JournalEntry]:
+    """Entries as they are written after ``since_id``, forever (stop by closing the generator)."""
+    while True:
+        batch = journal.read(since_id, 500, **filters)
+        yield from batch
+        if batch:
+            since_id = batch[-1].id or since_id
+        else:
+            time.sleep(interval)

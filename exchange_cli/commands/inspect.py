@@ -1,0 +1,109 @@
+"""``exchange messages`` and ``exchange entities``: what the host moved and what it stored."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from exchange_cli.options import deployment_option, json_option
+
+ARROWS = {
+    "message.in": "IN ",
+    "message.out": "OUT",
+    "output.routed": "OUT",
+    "message.poison": "PSN",
+    "message.retry": "RTY",
+    "message.dead_lettered": "DLQ",
+}
+OUTGOING = {"message.out", "output.routed", "message.dead_lettered"}
+
+
+def _line(entry: Any) -> str:
+    data = entry.data
+    body = str(data.get("body", ""))
+    count = f" #{data['dequeue_count']}" if data.get("dequeue_count") is not None else ""
+    status = f" [{entry.status}]" if entry.status else ""
+    queue = entry.queue or data.get("destination") or data.get("queue") or "-"
+    where = f"{queue} {'<-' if entry.kind in OUTGOING else '->'} {entry.function or '-'}"
+    reason = f"  reason: {data['reason']}" if data.get("reason") else ""
+    return f"{entry.at:%H:%M:%S} {ARROWS.get(entry.kind, entry.kind)} {where}{count}{status}  {body[:120]}{reason}"
+
+
+@click.command()
+@click.option("--queue", "-q", default=None, help="Only this queue.")
+@click.option("--function", "-f", default=None, help="Only this function.")
+@click.option("--correlation-id", default=None, help="Only messages of this correlation id.")
+@click.option("--limit", "-n", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.option("--follow", "-F", is_flag=True, help="Keep printing new messages until Ctrl-C.")
+@deployment_option
+@json_option
+def messages(
+    queue: str | None,
+    function: str | None,
+    correlation_id: str | None,
+    limit: int,
+    follow: bool,
+    deployment: Path | None,
+    as_json: bool,
+) -> None:
+    """Messages in and out of the host's functions, newest last (from its journal)."""
+    from emulator.inspect import MESSAGE_KINDS, host_files, recent
+    from emulator.inspect import follow as tail
+    from emulator.journal import Journal
+
+    journal = Journal(host_files(deployment).journal_path)
+    filters: dict[str, Any] = {
+        "kinds": MESSAGE_KINDS,
+        "queue": queue,
+        "function": function,
+        "correlation_id": correlation_id,
+    }
+    shown = recent(journal, limit, **filters)
+    for entry in shown:
+        click.echo(json.dumps(entry.to_dict()) if as_json else _line(entry))
+    if follow:
+        try:
+            for entry in tail(journal, (shown[-1].id or 0) if shown else journal.last_id(), **filters):
+                click.echo(json.dumps(entry.to_dict()) if as_json else _line(entry))
+        except KeyboardInterrupt:
+            return
+
+
+@click.command()
+@click.option("--tenant", default=None, help="Only this tenant.")
+@click.option("--type", "canonical_type", default=None, help="Only this canonical type.")
+@click.option("--source", default=None, help="Only this source.")
+@click.option("--limit", "-n", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@deployment_option
+@json_option
+def entities(
+    tenant: str | None,
+    canonical_type: str | None,
+    source: str | None,
+    limit: int,
+    deployment: Path | None,
+    as_json: bool,
+) -> None:
+    """Entities the deployment's processors stored, with their current version."""
+    from emulator.inspect import host_files
+    from framework.db import Database
+    from framework.services import EntityService
+
+    database = Database(host_files(deployment).database_url)
+    try:
+        found = EntityService(database).list_all_entities(
+            tenant_id=tenant, canonical_type=canonical_type, source=source, limit=limit
+        )
+    finally:
+        database.dispose()
+    if as_json:
+        click.echo(json.dumps([e.to_dict() for e in found], indent=2, default=str))
+        return
+    if not found:
+        click.echo("No entities.")
+    for e in found:
+        key = f"{e.canonical_type}/{e.source}/{e.external_id}"
+        click.echo(f"{e.id}  {e.tenant_id}  {key}  v{e.version}  {e.updated_at:%Y-%m-%d %H:%M:%S}")
