@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import logging
 import os
 import time
 import traceback
@@ -32,6 +33,9 @@ from emulator.storage_io import StorageClients, connection_for
 from framework.context import correlation_context, current_correlation_id
 from framework.errors import ExchangeError
 from framework.queues import encode_body
+
+#: One line per invocation (the plain log stream of ``exchange dev --no-tui``).
+fn_log = logging.getLogger("exchange.functions")
 
 
 class FunctionTimeoutError(ExchangeError):
@@ -131,6 +135,7 @@ class Invoker:
                 finally:  # cancelled (the host is draining) or not, the journal says how it ended
                     result.duration_ms = (time.perf_counter() - started) * 1000
                     self._journal_end(fn, result, cid, details)
+                    _log_end(fn, result)
                 return result
         finally:
             current_invocation.reset(scope)
@@ -297,6 +302,16 @@ class Invoker:
         """Close storage clients and the thread pool (threads still running are not waited for)."""
         await self.clients.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _log_end(fn: FunctionInfo, result: InvocationResult) -> None:
+    """One line per invocation, as ``func start`` prints it; the traceback stays in the journal (and DEBUG)."""
+    head = f"Executed 'Functions.{fn.name}' ({{}}, Id={result.invocation_id}, Duration={result.duration_ms:.0f}ms)"
+    if result.error is None:
+        fn_log.info(head.format("Succeeded"))
+        return
+    fn_log.error(head.format("Failed") + f": {type(result.error).__name__}: {result.error}")
+    fn_log.debug("traceback of %s", result.invocation_id, exc_info=result.error)
 
 
 def _status(result: InvocationResult) -> str:
