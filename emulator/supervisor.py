@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator import devstate
-from emulator.workers import WorkerProcess, stop_all
+from emulator.workers import WorkerProcess, drain_all, stop_all
 from framework.errors import ExchangeError
 
 log = logging.getLogger("exchange.dev")
@@ -151,7 +151,7 @@ class Supervisor:
             self._spawn_spares()
             return False
         loaded = time.monotonic()
-        stop_all(self.active, self.options.drain_timeout)
+        drain_all(self.active, self.options.drain_timeout)
         drained = time.monotonic()
         for worker in new:
             worker.start()
