@@ -271,7 +271,7 @@ class Invoker:
         self._journal(
             "invocation.start",
             function=fn.name,
-            queue=fn.trigger.settings.get("queueName"),
+            queue=_trigger_queue(fn),
             invocation_id=invocation_id,
             correlation_id=cid,
             message_id=details.get("Id"),
@@ -290,7 +290,7 @@ class Invoker:
         self._journal(
             "invocation.end",
             function=fn.name,
-            queue=fn.trigger.settings.get("queueName"),
+            queue=_trigger_queue(fn),
             status=_status(result),
             invocation_id=result.invocation_id,
             correlation_id=cid,
@@ -302,6 +302,17 @@ class Invoker:
         """Close storage clients and the thread pool (threads still running are not waited for)."""
         await self.clients.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _trigger_queue(fn: FunctionInfo) -> str | None:
+    """The trigger's queue with ``%Setting%`` resolved, as the poller reads it (None for other triggers)."""
+    raw = fn.trigger.settings.get("queueName")
+    if raw is None:
+        return None
+    try:
+        return bindings.queue_name(str(raw), where=fn.name)
+    except ExchangeError:
+        return str(raw)
 
 
 def _log_end(fn: FunctionInfo, result: InvocationResult) -> None:
