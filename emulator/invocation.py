@@ -135,10 +135,10 @@ class Invoker:
                 finally:  # cancelled (the host is draining) or not, the journal says how it ended
                     result.duration_ms = (time.perf_counter() - started) * 1000
                     self._journal_end(fn, result, cid, details)
-                    _log_end(fn, result)
-                return result
         finally:
             current_invocation.reset(scope)
+        _log_end(fn, result)  # outside the invocation: the host's line, not one of the function's journaled logs
+        return result
 
     async def _run(
         self, fn: FunctionInfo, trigger_value: Any, details: dict[str, Any], result: InvocationResult
