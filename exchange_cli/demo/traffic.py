@@ -21,6 +21,8 @@ SAMPLE_ORDERS: tuple[dict[str, Any], ...] = (
 )
 #: Seconds between two orders: slow enough to watch, quick enough to be done in a few seconds.
 SPACING_S = 0.8
+#: How long a failed post waits for the demo to say it is stopping before the failure is reported.
+STOPPING_GRACE_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,9 @@ def send_samples(
         if stop.is_set():
             break
         sent.append(post_order(url, order))
+        # A connection cut while the host stops (Ctrl-C) is no news: wait a moment to tell the two apart.
+        if sent[-1].status == 0 and stop.wait(STOPPING_GRACE_S):
+            break
         on_sent(sent[-1])
         stop.wait(spacing_s)
     return sent
