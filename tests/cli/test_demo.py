@@ -22,6 +22,7 @@ from exchange_cli.main import cli
 from tests.cli.dev_support import wait_for
 
 SAMPLE_ORDER_IDS = {"1", "2", "3", "5"}  # order 4 has no drink_type
+PROCESSORS = ("barista", "coffee_order", "daily_special", "orders")
 
 
 class DemoProcess:
@@ -130,3 +131,46 @@ def test_demo_refuses_a_folder_that_holds_other_files(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert f"{tmp_path} is not empty and is not an earlier demo" in result.output
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+@pytest.fixture(scope="module")
+def demo_workspace(tmp_path_factory: pytest.TempPathFactory, template_cache: Path) -> Path:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EXCHANGE_TEMPLATE_CACHE", str(template_cache))
+        return prepare(tmp_path_factory.mktemp("demo") / "exchange-demo").root
+
+
+def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args, cwd=cwd, capture_output=True, text=True, timeout=300, check=False, env={**os.environ, **env}
+    )
+
+
+def test_the_demo_is_a_workspace_generated_by_exchange_new(demo_workspace: Path) -> None:
+    app = (demo_workspace / "deployments" / "coffee-shop" / "azure" / "function_app.py").read_text()
+    answers = {p.name for p in (demo_workspace / "deployments" / "coffee-shop").glob(".copier-answers*.yml")}
+
+    assert [f"app.register_functions(functions.{name}.bp)" in app for name in PROCESSORS] == [True] * 4
+    assert answers == {".copier-answers.yml", *(f".copier-answers.{name}.yml" for name in PROCESSORS)}
+    assert all((demo_workspace / "processors" / name / ".copier-answers.yml").is_file() for name in PROCESSORS)
+
+
+def test_the_demo_code_is_ruff_clean(demo_workspace: Path) -> None:
+    lint = run([sys.executable, "-m", "ruff", "check", "--no-cache", "."], demo_workspace)
+    fmt = run([sys.executable, "-m", "ruff", "format", "--check", "--no-cache", "."], demo_workspace)
+
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+def test_the_demo_tests_pass_under_exchange_test(demo_workspace: Path, storage_connection_string: str) -> None:
+    exchange = str(Path(sys.executable).parent / "exchange")
+
+    done = run(
+        [exchange, "test", "-q", "-p", "no:cacheprovider"],
+        demo_workspace,
+        EXCHANGE_TEST_STORAGE=storage_connection_string,
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "15 passed" in done.stdout.splitlines()[-1]
