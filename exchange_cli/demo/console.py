@@ -30,7 +30,8 @@ In another terminal:
   add "tea": 3.00 to MENU in {root}/processors/coffee_order/config.py and save: the host reloads
 Ctrl-C stops the demo.
 """
-OUTCOME_WORD = {"done": "", "dead_lettered": "dead-lettered", "poison": "poisoned", "failed": "failed"}
+#: The tag of a flow line per outcome, as `exchange messages` tags dead letters (DLQ) and poison (PSN).
+OUTCOME_TAG = {"done": "done", "dead_lettered": "DLQ", "poison": "PSN", "failed": "FAIL", "waiting": "WAIT"}
 
 
 def _arrow() -> str:
@@ -104,11 +105,10 @@ class ConsoleView:
             if shown:
                 joint = " + " if step.kind == "file" and path else f" {self.arrow} "
                 path = f"{path}{joint}{shown}" if path else shown
-        word = OUTCOME_WORD.get(flow.outcome, flow.outcome)
         error = f": {flow.error}" if flow.error else ""
         ms = flow.duration.total_seconds() * 1000
-        text = f"{order_label(flow.payload)}{' ' + word if word else ''}: {path}{error}  ({ms:.0f} ms)"
-        self._line("order" if flow.payload else "flow", text, OUTCOME_STYLE.get(flow.outcome))
+        text = f"{order_label(flow.payload)}: {path}{error}  ({ms:.0f} ms)"
+        self._line(OUTCOME_TAG.get(flow.outcome, flow.outcome), text, OUTCOME_STYLE.get(flow.outcome))
 
     def _step(self, step: Step) -> str | None:
         if step.kind == "function":

@@ -56,9 +56,7 @@ class DemoOptions:
 
 def run_demo(options: DemoOptions, view: DemoView) -> DemoWorkspace:
     """Run the demo until SIGINT or SIGTERM; everything it started is stopped on the way out."""
-    from emulator.dev import run_dev
     from emulator.run import default_journal_path
-    from emulator.supervisor import DevOptions
 
     demo = prepare(options.folder, http_port=options.port)
     base_url = f"http://{options.bind}:{options.port}"
@@ -71,21 +69,29 @@ def run_demo(options: DemoOptions, view: DemoView) -> DemoWorkspace:
     for thread in threads:
         thread.start()
     try:
-        if options.storage is None:
-            _install_azurite(view)
-        dev = DevOptions(
-            deployment_dir=demo.deployment,
-            bind=options.bind,
-            port=options.port,
-            storage=options.storage,
-            reload=options.reload,
-        )
-        run_dev(dev, view.status)
+        _serve(demo, options, view)
     finally:
         stop.set()
         for thread in threads:
             thread.join(timeout=5)
     return demo
+
+
+def _serve(demo: DemoWorkspace, options: DemoOptions, view: DemoView) -> None:
+    """Run the deployment as ``exchange dev`` does, until SIGINT or SIGTERM."""
+    from emulator.dev import run_dev
+    from emulator.supervisor import DevOptions
+
+    if options.storage is None:
+        _install_azurite(view)
+    dev = DevOptions(
+        deployment_dir=demo.deployment,
+        bind=options.bind,
+        port=options.port,
+        storage=options.storage,
+        reload=options.reload,
+    )
+    run_dev(dev, view.status)
 
 
 def narrate(journal: Journal, since_id: int, view: DemoView, stop: threading.Event, host_up: threading.Event) -> None:

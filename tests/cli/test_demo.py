@@ -103,9 +103,10 @@ def test_demo_runs_the_coffee_pipeline_with_sample_orders_and_stops_on_ctrl_c(
     assert any(letter["original"]["payload"].get("customer") == "Ken" for letter in letters)
     assert state is not None and state.http_url == f"http://127.0.0.1:{demo.port}"
     log = demo.log()
-    assert "order #1 large latte: orders → [coffee-orders] → coffee_order → [barista-queue] → barista" in log
+    assert "done  order #1 large latte: orders → [coffee-orders] → coffee_order → [barista-queue] → barista" in log
     assert "entity order/1 v1 + ticket file" in log
-    assert "order #4 (no drink_type, medium) dead-lettered: " in log and "Missing drink type" in log
+    assert "DLQ   order #4 (no drink_type, medium): orders → [coffee-orders] → coffee_order → [dead-letter]" in log
+    assert "[dead-letter]: Missing drink type" in log
 
     assert demo.interrupt() == 0, demo.log()
     assert devstate.read(demo.deployment) is None
