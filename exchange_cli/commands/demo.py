@@ -16,10 +16,12 @@ import click
 @click.option("--no-traffic", is_flag=True, help="Do not send the sample orders.")
 @click.option("--no-reload", is_flag=True, help="Do not restart the host when files change.")
 def demo(folder: Path, port: int, storage: str | None, no_traffic: bool, no_reload: bool) -> None:
-    """Generate a coffee-shop pipeline in FOLDER (default ./exchange-demo) and run it with sample orders.
+    """Start here: run a sample coffee pipeline.
 
-    An HTTP order endpoint, two queues, the order and barista processors, a timer; entities and ticket files
-    appear within seconds. FOLDER must be new or empty, or an earlier demo (reused as it is, edits kept).
+    Generates a coffee-shop workspace in FOLDER (default ./exchange-demo) and runs it on the local host, as
+    `exchange dev` does, with sample orders: an HTTP order endpoint, two queues, the order and barista processors,
+    a timer. Entities and ticket files appear within seconds. FOLDER must be new or empty, or an earlier demo
+    (reused as it is, edits kept).
     """
     from exchange_cli.demo import DemoOptions, run_demo
     from exchange_cli.demo.console import ConsoleView
