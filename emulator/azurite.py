@@ -156,14 +156,15 @@ class AzuriteProcess:
                 self._popen.wait()
             return
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and _alive(self.pid):
+        while time.monotonic() < deadline and process_alive(self.pid):
             time.sleep(0.05)
-        if _alive(self.pid):
+        if process_alive(self.pid):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie counts as gone)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -248,7 +249,7 @@ def recorded(project_dir: Path) -> AzuriteProcess | None:
     if not path.exists():
         return None
     data = json.loads(path.read_text())
-    if not _alive(int(data["pid"])):
+    if not process_alive(int(data["pid"])):
         path.unlink(missing_ok=True)
         return None
     return AzuriteProcess(AzuriteEndpoints(data["host"], data["ports"]), Path(data["location"]), int(data["pid"]))

@@ -7,10 +7,10 @@ the HTTP URL, the database and the journal of the host that runs the deployment.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from emulator.azurite import process_alive
 from framework.errors import ExchangeError
 
 
@@ -59,16 +59,6 @@ def clear(deployment_dir: Path) -> None:
     state_path(deployment_dir).unlink(missing_ok=True)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def read(deployment_dir: Path) -> DevState | None:
     """The running host of ``deployment_dir``, or None (a stale file from a killed host is ignored)."""
     path = state_path(deployment_dir)
@@ -76,7 +66,7 @@ def read(deployment_dir: Path) -> DevState | None:
         state = DevState(**json.loads(path.read_text()))
     except (OSError, ValueError, TypeError):
         return None
-    return state if _alive(state.pid) else None
+    return state if process_alive(state.pid) else None
 
 
 def find(start: Path) -> DevState:

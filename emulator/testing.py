@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from emulator.host import Host
 from emulator.journal import Journal, JournalEntry
 from emulator.run import serve
+
+T = TypeVar("T")
 
 
 class RunningHost:
@@ -84,3 +87,18 @@ def running(deployment: Path, storage: str, **kwargs: Any) -> Iterator[RunningHo
         yield host
     finally:
         host.stop()
+
+
+def wait_for(condition: Callable[[], T], timeout: float = 20.0, what: str = "condition") -> T:
+    """Poll ``condition`` until it returns something truthy (and return that); fail after ``timeout`` seconds.
+
+    Tests wait on conditions with a deadline, never on a fixed sleep.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)

@@ -8,29 +8,16 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 from emulator.azurite import free_port
+from emulator.testing import wait_for
 
 APPS = Path(__file__).parent / "apps"
 T = TypeVar("T")
-
-
-def wait_for(condition: Callable[[], T], timeout: float = 30.0, what: str = "condition") -> T:
-    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
 
 
 def make_deployment(target: Path, app: str = "reloadable", values: dict[str, str] | None = None) -> Path:

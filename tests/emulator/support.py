@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from emulator.testing import RunningHost, running
+from emulator.testing import RunningHost, running, wait_for
 from framework.queues import Encoding, encode_body, send_text
 from framework.storage import queue_client
 
@@ -24,18 +22,6 @@ def deploy(app: str, target: Path, *, host: dict[str, Any] | None = None, values
     settings = {"IsEncrypted": False, "Values": {"FUNCTIONS_WORKER_RUNTIME": "python", **(values or {})}}
     (target / "local.settings.json").write_text(json.dumps(settings))
     return target
-
-
-def wait_for(condition: Callable[[], T], timeout: float = 20.0, what: str = "condition") -> T:
-    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
 
 
 def send(conn: str, queue: str, body: str | bytes, *, encoding: Encoding = "base64") -> str:
