@@ -17,6 +17,10 @@ from exchange_cli.errors import translate_errors
 #: command name -> "module:attribute"; each module is imported only when its command is used.
 COMMANDS: dict[str, str] = {
     "azurite": "exchange_cli.commands.azurite:azurite",
+    "dev": "exchange_cli.commands.dev:dev",
+    "send": "exchange_cli.commands.queues:send",
+    "poison": "exchange_cli.commands.queues:poison",
+    "trigger": "exchange_cli.commands.trigger:trigger",
 }
 
 

@@ -1,0 +1,62 @@
+"""The supervisor <-> worker control channel: JSON lines over a socketpair.
+
+The worker's stdout and stderr stay the user's (their ``print`` and logging reach the terminal), so control
+traffic has a channel of its own: one end of a ``socket.socketpair()`` passed to the child by file descriptor.
+
+Supervisor to worker: ``{"cmd": "load"|"start"|"drain", ...}``. Worker to supervisor:
+``{"event": "ready"|"loaded"|"load_failed"|"started"|"drained", ...}``. End of file on either side means the
+other one is gone: a worker whose supervisor died drains and exits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import queue
+import socket
+import threading
+from typing import Any
+
+
+class ControlChannel:
+    """The supervisor's end: send commands, wait for events (read by a background thread)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._events: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, name="worker-control", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        with self._sock.makefile("r", encoding="utf-8") as lines:
+            for line in lines:
+                if line.strip():
+                    self._events.put(json.loads(line))
+        self._events.put(None)  # the worker is gone
+
+    def send(self, cmd: str, **data: Any) -> bool:
+        """Send a command; False when the worker is gone."""
+        try:
+            self._sock.sendall((json.dumps({"cmd": cmd, **data}) + "\n").encode())
+        except OSError:
+            return False
+        return True
+
+    def wait(self, *events: str, timeout: float) -> dict[str, Any] | None:
+        """The next event among ``events`` within ``timeout`` s; None on timeout or when the worker is gone."""
+        try:
+            while True:
+                event = self._events.get(timeout=timeout)
+                if event is None:
+                    self._events.put(None)  # keep "gone" visible to later waits
+                    return None
+                if event.get("event") in events:
+                    return event
+        except queue.Empty:
+            return None
+
+    def close(self) -> None:
+        """Close the supervisor's end (the worker sees end of file)."""
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
+        self._sock.close()

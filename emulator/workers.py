@@ -1,0 +1,93 @@
+"""Worker processes as the supervisor sees them: spawn warm, load code, start, drain, stop."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from emulator.control import ControlChannel
+
+#: How long a warm worker may take to import the heavy libraries, and a load to import user code.
+READY_TIMEOUT_S = 30.0
+LOAD_TIMEOUT_S = 60.0
+
+
+@dataclass
+class WorkerProcess:
+    """One worker child and its control channel."""
+
+    popen: subprocess.Popen[bytes]
+    control: ControlChannel
+    index: int
+
+    @classmethod
+    def spawn(cls, index: int, http_sock: socket.socket | None, env: dict[str, str] | None = None) -> WorkerProcess:
+        """Start a worker that imports the heavy libraries and waits, warm, for its ``load`` command."""
+        parent, child = socket.socketpair()
+        args = [sys.executable, "-m", "emulator.worker", "--control-fd", str(child.fileno()), "--index", str(index)]
+        fds = [child.fileno()]
+        if http_sock is not None:
+            args += ["--http-fd", str(http_sock.fileno())]
+            fds.append(http_sock.fileno())
+        # A session of its own: Ctrl-C reaches only the supervisor, which drains workers in order.
+        popen = subprocess.Popen(
+            args, pass_fds=fds, stdin=subprocess.DEVNULL, start_new_session=True, env=env or os.environ.copy()
+        )
+        child.close()
+        return cls(popen, ControlChannel(parent), index)
+
+    @property
+    def pid(self) -> int:
+        """The worker's process id."""
+        return self.popen.pid
+
+    def load(self, config: dict[str, Any]) -> dict[str, Any]:
+        """Import and index the deployment; the ``loaded`` or ``load_failed`` event."""
+        if self.control.wait("ready", timeout=READY_TIMEOUT_S) is None:
+            return {"event": "load_failed", "error": f"worker {self.index} did not start (exit {self.popen.poll()})"}
+        self.control.send("load", config=config)
+        event = self.control.wait("loaded", "load_failed", timeout=LOAD_TIMEOUT_S)
+        return event or {"event": "load_failed", "error": f"worker {self.index} stopped while loading the code"}
+
+    def start(self) -> bool:
+        """Start the triggers; True once the worker says they run."""
+        self.control.send("start")
+        return self.control.wait("started", timeout=LOAD_TIMEOUT_S) is not None
+
+    def begin_drain(self, timeout: float) -> None:
+        """Ask the worker to stop receiving and finish in-flight work within ``timeout`` s, then exit."""
+        self.control.send("drain", timeout=timeout)
+
+    def finish(self, timeout: float) -> int:
+        """Wait for the worker to exit; SIGTERM then SIGKILL past the bound. Returns its exit code."""
+        try:
+            return self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                self.popen.send_signal(signal.SIGTERM)
+        try:
+            return self.popen.wait(2.0)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            return self.popen.wait()
+        finally:
+            self.control.close()
+
+    def stop(self, timeout: float) -> int:
+        """Drain and stop."""
+        self.begin_drain(timeout)
+        return self.finish(timeout + 1.0)
+
+
+def stop_all(workers: list[WorkerProcess], timeout: float) -> None:
+    """Drain several workers at once (not one after another), then wait for each."""
+    for worker in workers:
+        worker.begin_drain(timeout)
+    for worker in workers:
+        worker.finish(timeout + 1.0)

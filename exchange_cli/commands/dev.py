@@ -1,0 +1,60 @@
+"""``exchange dev``: run a deployment on the local host with hot reload."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+
+def _say(line: str) -> None:
+    stamp = datetime.now().strftime("%H:%M:%S")
+    click.echo(f"[{stamp}] [dev] {line}", err=True)
+
+
+@click.command()
+@click.argument("deployment_dir", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--no-tui", is_flag=True, help="Plain log stream instead of the terminal UI.")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=None, help="HTTP port [default: Host.LocalHttpPort or 7071]."
+)
+@click.option("--bind", default="127.0.0.1", show_default=True, help="Interface for the HTTP server.")
+@click.option(
+    "--storage", envvar="EXCHANGE_STORAGE", default=None, help="Storage connection string (default: Azurite)."
+)
+@click.option("--database-url", envvar="EXCHANGE_DATABASE_URL", default=None, help="Database for the processors.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
+@click.option("--no-reload", is_flag=True, help="Do not restart workers when files change.")
+@click.option(
+    "--enable-auth", is_flag=True, help="Enforce function keys on HTTP functions (keys in .exchange/keys.json)."
+)
+@click.option("--drain-timeout", type=float, default=10.0, show_default=True, help="Seconds to finish in-flight work.")
+def dev(
+    deployment_dir: Path,
+    no_tui: bool,
+    port: int | None,
+    bind: str,
+    storage: str | None,
+    database_url: str | None,
+    workers: int,
+    no_reload: bool,
+    enable_auth: bool,
+    drain_timeout: float,
+) -> None:
+    """Run the deployment in DEPLOYMENT_DIR (default: here) against Azurite, reloading on changes."""
+    from emulator.dev import run_dev
+    from emulator.supervisor import DevOptions
+
+    options = DevOptions(
+        deployment_dir=deployment_dir,
+        bind=bind,
+        port=port,
+        storage=storage,
+        database_url=database_url,
+        workers=workers,
+        reload=not no_reload,
+        enable_auth=enable_auth,
+        drain_timeout=drain_timeout,
+    )
+    run_dev(options, _say)
