@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "send": "exchange_cli.commands.queues:send",
     "poison": "exchange_cli.commands.queues:poison",
     "trigger": "exchange_cli.commands.trigger:trigger",
+    "tui": "exchange_cli.commands.tui:tui",
 }
 
 

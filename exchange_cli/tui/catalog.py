@@ -1,0 +1,94 @@
+"""The deployment's declared functions, as the TUI sees them from outside the host.
+
+The TUI runs in another process than the workers, so it cannot index ``function_app.py`` itself. It asks the
+running host (``GET /admin/functions``) and falls back to the function list of the journal's newest
+``host.start`` entry, which also works after the host has stopped. Both carry function.json-shaped dicts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from emulator.devstate import DevState
+from exchange_cli.tui.feed import JournalFeed
+
+_DETAIL_KEYS = ("queueName", "schedule", "route", "path")
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """One declared function."""
+
+    name: str
+    #: ``queue``, ``timer``, ``http``, ``blob``, ...
+    trigger: str
+    #: The trigger's queue name, schedule, route or path.
+    trigger_detail: str = ""
+    #: Output bindings as ``type:target`` (``queue:next-stage``, ``blob:out/{id}``, ``http``).
+    outputs: tuple[str, ...] = ()
+    disabled: bool = False
+    #: ``Name.Disabled`` style state text from the host, when it says more than enabled/disabled.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def trigger_queue(self) -> str | None:
+        """The queue that triggers the function, if it is queue-triggered."""
+        return self.trigger_detail.lower() if self.trigger == "queue" and self.trigger_detail else None
+
+    @property
+    def output_queues(self) -> list[str]:
+        """The queues its output bindings write to."""
+        return [o.split(":", 1)[1].lower() for o in self.outputs if o.startswith("queue:")]
+
+
+def _settings(binding: dict[str, Any]) -> dict[str, Any]:
+    return {**binding, **(binding.get("settings") or {})}
+
+
+def _detail(binding: dict[str, Any]) -> str:
+    values = _settings(binding)
+    return next((str(values[k]) for k in _DETAIL_KEYS if values.get(k)), "")
+
+
+def _is_out(binding: dict[str, Any]) -> bool:
+    return binding.get("direction") in ("out", "inout", 1, 2)
+
+
+def parse_function(raw: dict[str, Any]) -> FunctionSpec:
+    """A spec from a function.json-shaped dict (``trigger`` may be a dict, or folded into ``bindings``)."""
+    bindings = [b for b in raw.get("bindings", []) if isinstance(b, dict)]
+    trigger = raw.get("trigger")
+    if not isinstance(trigger, dict):
+        trigger = next((b for b in bindings if str(b.get("type", "")).endswith("Trigger")), {"type": trigger or "?"})
+    outputs = tuple(
+        f"{b.get('type')}:{_detail(b)}" if _detail(b) else str(b.get("type")) for b in bindings if _is_out(b)
+    )
+    return FunctionSpec(
+        name=str(raw.get("name", "?")),
+        trigger=str(trigger.get("type", "?")).removesuffix("Trigger"),
+        trigger_detail=_detail(trigger),
+        outputs=outputs,
+        disabled=bool(raw.get("disabled", False)),
+    )
+
+
+def parse_functions(payload: Any) -> list[FunctionSpec]:
+    """Specs from ``{"functions": [...]}`` or a bare list; anything else gives none."""
+    items = payload.get("functions", []) if isinstance(payload, dict) else payload
+    return [parse_function(item) for item in items or [] if isinstance(item, dict)]
+
+
+def load(host: DevState | None, feed: JournalFeed) -> list[FunctionSpec]:
+    """The declared functions: from the running host if it answers, else from the journal."""
+    from emulator.admin_client import HostUnreachableError, request
+
+    if host is not None:
+        try:
+            status, body = request(host, "GET", "/admin/functions", timeout=3.0)
+        except HostUnreachableError:
+            status, body = 0, None
+        if status == 200 and (specs := parse_functions(body)):
+            return specs
+    started = feed.latest("host.start")
+    return parse_functions(started.data) if started is not None else []
