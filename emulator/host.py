@@ -1,0 +1,141 @@
+"""The host: one deployment's functions driven by their triggers, inside one worker process.
+
+``Host`` indexes the deployment, starts a :class:`~emulator.queue_trigger.QueuePoller` per enabled queue function
+and every registered runner (timer, HTTP, ...), journals what happens, and can be drained (stop taking work, finish
+what is in flight within a bound) and stopped. The ``exchange dev`` supervisor runs one Host per worker process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from typing import Protocol
+
+from emulator.deployment import Deployment
+from emulator.functions import BindingInfo, FunctionInfo
+from emulator.indexing import index_functions
+from emulator.invocation import Invoker
+from emulator.journal import Journal
+from emulator.queue_trigger import LEASE_S, QueuePoller
+from framework import events
+
+log = logging.getLogger("emulator.host")
+
+
+class Runner(Protocol):
+    """A trigger runner the host starts and drains with itself (timer scheduler, HTTP server, ...)."""
+
+    async def start(self, host: Host) -> None:
+        """Begin triggering ``host``'s functions (through ``host.invoker``)."""
+
+    async def drain(self, timeout: float) -> None:
+        """Stop triggering and finish in-flight invocations within ``timeout`` seconds."""
+
+
+class Host:
+    """The functions of one deployment, running against one storage account and (optionally) one database."""
+
+    def __init__(
+        self,
+        deployment: Deployment,
+        *,
+        storage: str,
+        database_url: str | None = None,
+        journal: Journal | None = None,
+        functions: list[FunctionInfo] | None = None,
+        lease_s: float = LEASE_S,
+    ) -> None:
+        self.deployment = deployment
+        self.storage = storage
+        self.database_url = database_url
+        self.journal = journal
+        self.lease_s = lease_s
+        self._functions = functions
+        self.invoker = Invoker(storage, config=deployment.host, journal=journal, on_queue_sent=self._queue_sent)
+        self.pollers: dict[str, QueuePoller] = {}
+        self.runners: list[Runner] = []
+        self._started = False
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """What the host puts in the worker's environment over local.settings.json's Values."""
+        env = {"AzureWebJobsStorage": self.storage}
+        if self.database_url:
+            env["DATABASE_URL"] = self.database_url
+        return env
+
+    @property
+    def functions(self) -> list[FunctionInfo]:
+        """The deployment's functions (indexed on first use)."""
+        if self._functions is None:
+            self._functions = index_functions(self.deployment, env=self.environment)
+        else:
+            os.environ.update({**self.deployment.local.values, **self.environment})
+        return self._functions
+
+    def function(self, name: str) -> FunctionInfo | None:
+        """The function called ``name`` (case-insensitive, as the host's admin API), or None."""
+        return next((f for f in self.functions if f.name.lower() == name.lower()), None)
+
+    def add_runner(self, runner: Runner) -> None:
+        """Start and drain ``runner`` with the host (call before :meth:`start`)."""
+        self.runners.append(runner)
+
+    async def start(self) -> None:
+        """Index (if not done), then start a poller per enabled queue function and every runner."""
+        functions = self.functions
+        if self.journal is not None:
+            events.add_sink(self.journal.event_sink)
+        for fn in functions:
+            if fn.trigger.type == "queueTrigger" and not fn.disabled:
+                poller = QueuePoller(fn, self.invoker, self.deployment.host.queues, lease_s=self.lease_s)
+                await poller.start()
+                self.pollers[fn.name] = poller
+        for runner in self.runners:
+            await runner.start(self)
+        self._started = True
+        log.info("%s", self.summary())
+        self._record("host.start", functions=[f.name for f in functions], pid=os.getpid())
+
+    def summary(self) -> str:
+        """A readable list of the functions, their triggers and bindings (as ``func start`` prints)."""
+        lines = [f"{len(self.functions)} function(s) in {self.deployment.function_app}:"]
+        for fn in self.functions:
+            lines.append(f"  {fn.name}: {describe_binding(fn.trigger)}{' [disabled]' if fn.disabled else ''}")
+            lines += [f"      {describe_binding(b)}" for b in fn.bindings]
+        return "\n".join(lines)
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Stop taking work; let in-flight invocations finish within ``timeout`` seconds."""
+        parts = [p.drain(timeout) for p in self.pollers.values()] + [r.drain(timeout) for r in self.runners]
+        await asyncio.gather(*parts)
+        self.pollers.clear()
+
+    async def stop(self, timeout: float = 0.0) -> None:
+        """Drain (briefly by default), then release clients and the journal sink."""
+        await self.drain(timeout)
+        await self.invoker.close()
+        if self.journal is not None:
+            events.remove_sink(self.journal.event_sink)
+            self._record("host.stop", pid=os.getpid())
+            self.journal.flush()
+        self._started = False
+
+    def _queue_sent(self, queue: str) -> None:
+        for poller in self.pollers.values():
+            if poller.queue == queue:
+                poller.wake()
+
+    def _record(self, kind: str, **data: object) -> None:
+        if self.journal is not None:
+            self.journal.record(kind, data=data)
+
+
+def describe_binding(binding: BindingInfo) -> str:
+    """One line for a binding: its type, direction and target."""
+    s = binding.settings
+    target = s.get("queueName") or s.get("path") or s.get("schedule") or s.get("route") or ""
+    methods = ",".join(str(m) for m in s.get("methods") or [])
+    detail = f" {methods}" if methods else ""
+    return f"{binding.type} ({binding.direction}) {binding.name}{detail} {target!s}".rstrip()

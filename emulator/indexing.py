@@ -1,0 +1,194 @@
+"""Indexing a deployment as the Python worker does: import function_app.py, ask the FunctionApp for its functions.
+
+Every failure is an :class:`IndexingError` naming the file and line and saying what to do; the traceback text is
+kept on the error (``details``) for a verbose mode. An app with no functions is an error, never "0 functions".
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib.util
+import inspect
+import os
+import sys
+import traceback
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import azure.functions as func
+
+from emulator.deployment import Deployment
+from emulator.functions import BindingInfo, Direction, FunctionInfo
+from framework.errors import ExchangeError
+
+#: (type, direction) pairs the emulator drives; anything else is refused at indexing.
+SUPPORTED = {
+    ("queueTrigger", "in"),
+    ("timerTrigger", "in"),
+    ("httpTrigger", "in"),
+    ("queue", "out"),
+    ("blob", "in"),
+    ("blob", "out"),
+    ("http", "out"),
+}
+_DIRECTIONS: dict[int, Direction] = {0: "in", 1: "out", 2: "inout"}
+
+
+class IndexingError(ExchangeError):
+    """function_app.py cannot be imported or indexed."""
+
+    def __init__(self, message: str, *, hint: str | None = None, details: str = "") -> None:
+        super().__init__(message, hint=hint)
+        #: The full traceback text, for a verbose mode.
+        self.details = details
+
+
+class UnsupportedBindingError(IndexingError):
+    """A function uses a binding type the emulator cannot drive."""
+
+
+def index_functions(deployment: Deployment, *, env: Mapping[str, str] | None = None) -> list[FunctionInfo]:
+    """Import the deployment's function_app.py and list its functions.
+
+    The deployment's ``Values`` go into the environment first, then ``env`` (the host's own overrides, such as the
+    storage it really uses), so module-level code sees what the functions will see.
+    """
+    os.environ.update(deployment.local.values)
+    os.environ.update(env or {})
+    folder = str(deployment.path)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    module = _import(deployment.function_app)
+    app = _find_app(module, deployment.function_app)
+    functions = _get_functions(app, deployment.function_app)
+    infos = [_function_info(fn, deployment) for fn in functions]
+    if not infos:
+        raise IndexingError(
+            f"No functions registered in function_app.py: {deployment.function_app} defines a FunctionApp but no "
+            "function is decorated on it.",
+            hint="decorate a function with @app.queue_trigger, @app.timer_trigger or @app.route; check that the "
+            "decorators use this same app object and that blueprints are registered (app.register_functions)",
+        )
+    return infos
+
+
+def _import(file: Path) -> Any:
+    name = f"function_app_{uuid.uuid4().hex[:8]}"
+    spec = importlib.util.spec_from_file_location(name, file)
+    assert spec is not None and spec.loader is not None  # a .py path always gives a spec
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        sys.modules.pop(name, None)
+        where = f"{exc.filename}:{exc.lineno}" + (f":{exc.offset}" if exc.offset else "")
+        line = (exc.text or "").rstrip()
+        raise IndexingError(
+            f"{where}: SyntaxError: {exc.msg}" + (f"\n    {line}" if line else ""),
+            hint="fix the syntax error; the functions are indexed again when the file is saved",
+            details=traceback.format_exc(),
+        ) from exc
+    except BaseException as exc:
+        sys.modules.pop(name, None)
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        raise IndexingError(
+            f"{_user_frame(exc, file)}: importing function_app.py failed: {type(exc).__name__}: {exc}",
+            hint="fix the error at that line (a missing package goes into requirements.txt and the virtualenv)",
+            details=traceback.format_exc(),
+        ) from exc
+    return module
+
+
+def _user_frame(exc: BaseException, file: Path) -> str:
+    """``file:line`` of the deepest frame in the deployment's own code, else of function_app.py."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    folder = str(file.parent)
+    own = [f for f in frames if f.filename.startswith(folder)]
+    frame = own[-1] if own else (frames[-1] if frames else None)
+    return f"{frame.filename}:{frame.lineno}" if frame else str(file)
+
+
+def _find_app(module: Any, file: Path) -> func.FunctionApp:
+    app = getattr(module, "app", None)
+    if isinstance(app, func.FunctionApp):
+        return app
+    for value in vars(module).values():
+        if isinstance(value, func.FunctionApp):
+            return value
+    raise IndexingError(
+        f"{file}: no FunctionApp found (the worker looks for `app = func.FunctionApp()`).",
+        hint="add `app = func.FunctionApp()` at module level and decorate your functions with it",
+    )
+
+
+def _get_functions(app: func.FunctionApp, file: Path) -> list[Any]:
+    # get_functions() works once per app object (a second call raises ValueError): cache it on the app.
+    cached = getattr(app, "_exchange_functions", None)
+    if cached is not None:
+        return list(cached)
+    try:
+        functions = list(app.get_functions())
+    except Exception as exc:  # azure.functions validates decorators here (duplicate names, missing trigger, ...)
+        raise IndexingError(
+            f"{file}: the FunctionApp rejected its functions: {exc}",
+            hint="each function needs exactly one trigger and a unique name",
+            details=traceback.format_exc(),
+        ) from exc
+    app._exchange_functions = functions  # type: ignore[attr-defined]
+    return functions
+
+
+def _plain(value: Any) -> Any:
+    """function.json values: enums become their value (AuthLevel 'function', HttpMethod 'GET')."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _binding(raw: dict[str, Any]) -> BindingInfo:
+    direction = raw.get("direction", 0)
+    direction = direction.value if isinstance(direction, enum.Enum) else direction
+    settings = {k: _plain(v) for k, v in raw.items() if k not in ("direction", "type", "name")}
+    return BindingInfo(raw["name"], str(raw["type"]), _DIRECTIONS.get(int(direction), "in"), settings)
+
+
+def _source(callable_: Any) -> str:
+    """``file:line`` of the ``def`` (not of its first decorator)."""
+    try:
+        lines, first = inspect.getsourcelines(callable_)
+        offset = next((i for i, line in enumerate(lines) if line.lstrip().startswith(("def ", "async def "))), 0)
+        return f"{inspect.getsourcefile(callable_)}:{first + offset}"
+    except (OSError, TypeError):
+        return getattr(callable_, "__qualname__", repr(callable_))
+
+
+def _function_info(fn: Any, deployment: Deployment) -> FunctionInfo:
+    name = fn.get_function_name()
+    user = fn.get_user_function()
+    source = _source(user)
+    all_bindings = [_binding(raw) for raw in fn.get_dict_repr()["bindings"]]
+    for binding in all_bindings:
+        if (binding.type, binding.direction) not in SUPPORTED:
+            raise UnsupportedBindingError(
+                f"{source}: function {name} uses a {binding.type} {binding.direction} binding ({binding.name!r}), "
+                "which the emulator does not support.",
+                hint="supported: queueTrigger, timerTrigger, httpTrigger, queue output, blob input/output, "
+                "http output; run this function on Azure, or remove the binding for local runs",
+            )
+    triggers = [b for b in all_bindings if b.is_trigger]
+    listed = deployment.host.functions
+    return FunctionInfo(
+        name=name,
+        trigger=triggers[0],
+        bindings=tuple(b for b in all_bindings if not b.is_trigger),
+        callable=user,
+        is_async=inspect.iscoroutinefunction(user),
+        source=source,
+        disabled=deployment.local.is_disabled(name) or (listed is not None and name not in listed),
+    )

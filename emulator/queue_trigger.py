@@ -1,0 +1,315 @@
+"""The queue trigger: one asyncio poller per queue-triggered function, with the WebJobs queue processor's rules.
+
+- Receive ``batchSize`` messages; receive again when the number in flight drops to ``newBatchThreshold``.
+- Each message is leased (received with a visibility timeout of :data:`LEASE_S`, renewed while the function runs),
+  so no two invocations ever hold it at once, and a message whose worker died reappears when its lease runs out.
+  The real host leases for 10 minutes; locally 30 s, so a crashed worker's message comes back quickly.
+- An idle queue is polled with a backoff from 100 ms doubling up to host.json's ``maxPollingInterval``, capped
+  locally at 250 ms (see :data:`emulator.deployment.LOCAL_MAX_POLLING_INTERVAL_S`); a queue written by this host's
+  own output bindings is polled at once.
+- Success deletes the message. Failure makes it visible again after ``visibilityTimeout``; once its dequeue count
+  reached ``maxDequeueCount`` it is copied to ``<queue>-poison`` and deleted. Text that does not decode under
+  ``messageEncoding`` goes to poison at once, with the reason logged and journaled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from azure.functions.queue import QueueMessage
+
+from emulator.bindings import queue_metadata, queue_name
+from emulator.deployment import QueueSettings
+from emulator.functions import FunctionInfo
+from emulator.journal import truncate
+from emulator.storage_io import async_queue_client, connection_for
+from framework.errors import StorageUnavailableError
+from framework.queues import MessageDecodeError, decode_body
+
+if TYPE_CHECKING:
+    from azure.storage.queue import QueueMessage as RawMessage
+    from azure.storage.queue.aio import QueueClient
+
+    from emulator.invocation import Invoker
+
+log = logging.getLogger("emulator.queue")
+
+#: How long a received message stays invisible to others; renewed every third of it while the function runs.
+LEASE_S = 30.0
+MIN_POLLING_INTERVAL_S = 0.1
+
+
+@dataclass
+class _Lease:
+    """A message this poller holds: its latest pop receipt, guarded against renewal racing settlement."""
+
+    message: RawMessage
+    pop_receipt: str
+    renewed_at: float = field(default_factory=time.monotonic)
+    settled: bool = False
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+@dataclass
+class PollerStats:
+    """Counters of one poller (for the startup summary, tests and benchmarks)."""
+
+    received: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    poisoned: int = 0
+
+
+class QueuePoller:
+    """Polls the queue of one queue-triggered function and invokes it for each message."""
+
+    def __init__(
+        self, fn: FunctionInfo, invoker: Invoker, settings: QueueSettings, *, lease_s: float = LEASE_S
+    ) -> None:
+        self.fn = fn
+        self.invoker = invoker
+        self.settings = settings
+        self.lease_s = lease_s
+        where = f"function {fn.name}, queue trigger"
+        self.queue = queue_name(str(fn.trigger.settings.get("queueName", "")), where=where)
+        self.poison_queue = f"{self.queue}-poison"
+        self.stats = PollerStats()
+        self._conn = connection_for(fn.trigger.settings.get("connection"), invoker.storage)
+        self._client: QueueClient | None = None
+        self._leases: dict[asyncio.Task[None], _Lease] = {}
+        self._wake = asyncio.Event()
+        self._slot_free = asyncio.Event()
+        self._stopping = False
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        """Create the queue if it is missing and start polling."""
+        from azure.core.exceptions import ResourceExistsError, ServiceRequestError
+
+        self._client = async_queue_client(self._conn, self.queue)
+        try:
+            with contextlib.suppress(ResourceExistsError):
+                await self._client.create_queue()
+        except ServiceRequestError as exc:
+            await self._client.close()
+            raise StorageUnavailableError(
+                f"Function {self.fn.name}: cannot reach the queue service for queue {self.queue!r}: {exc}",
+                hint="start Azurite (exchange azurite start) or check the AzureWebJobsStorage connection string",
+            ) from exc
+        self._tasks = [asyncio.create_task(self._poll(), name=f"poll {self.queue}"), asyncio.create_task(self._renew())]
+
+    def wake(self) -> None:
+        """Poll now (a message was just sent to this queue by this host)."""
+        self._wake.set()
+
+    @property
+    def in_flight(self) -> int:
+        """Messages being processed now."""
+        return len(self._leases)
+
+    # -- polling ---------------------------------------------------------------------------------------------
+
+    async def _poll(self) -> None:
+        delay = MIN_POLLING_INTERVAL_S
+        cap = max(self.settings.local_polling_cap_s, MIN_POLLING_INTERVAL_S)
+        while not self._stopping:
+            await self._wait_for_capacity()
+            if self._stopping:
+                break
+            try:
+                batch = await self._receive(self.settings.batch_size)
+            except Exception as exc:  # Azurite down or restarting: keep the host alive and try again
+                log.warning("queue %s: receive failed (%s); retrying in 1 s", self.queue, exc)
+                await self._idle(1.0)
+                continue
+            for message in batch:
+                self._begin(message)
+            if batch:
+                delay = MIN_POLLING_INTERVAL_S
+            else:
+                await self._idle(delay)
+                delay = min(delay * 2, cap)
+
+    async def _idle(self, seconds: float) -> None:
+        """Wait ``seconds``, or less when :meth:`wake` is called."""
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+
+    async def _wait_for_capacity(self) -> None:
+        while self.in_flight > self.settings.new_batch_threshold and not self._stopping:
+            self._slot_free.clear()
+            await self._slot_free.wait()
+
+    async def _receive(self, count: int) -> list[RawMessage]:
+        assert self._client is not None
+        pager = self._client.receive_messages(
+            messages_per_page=count, max_messages=count, visibility_timeout=max(1, round(self.lease_s))
+        )
+        async for page in pager.by_page():  # one request: the pager would ask again when a page comes back short
+            return [message async for message in page]
+        return []
+
+    def _begin(self, message: RawMessage) -> None:
+        self.stats.received += 1
+        lease = _Lease(message, message.pop_receipt or "")
+        task = asyncio.create_task(self._handle(lease))
+        self._leases[task] = lease
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._leases.pop(task, None)
+        self._slot_free.set()
+        if not task.cancelled() and task.exception() is not None:
+            log.error("queue %s: message handling failed", self.queue, exc_info=task.exception())
+
+    # -- one message -----------------------------------------------------------------------------------------
+
+    async def _handle(self, lease: _Lease) -> None:
+        message = lease.message
+        text = message.content or ""
+        encoding = self.settings.message_encoding
+        try:
+            body = decode_body(text, encoding)
+        except MessageDecodeError as exc:
+            await self._poison(lease, f"not valid {encoding}: {exc.message}")
+            return
+        trigger = QueueMessage(
+            id=message.id,
+            body=body,
+            dequeue_count=message.dequeue_count,
+            expiration_time=message.expires_on,
+            insertion_time=message.inserted_on,
+            time_next_visible=message.next_visible_on,
+            pop_receipt=message.pop_receipt,
+        )
+        body_text = body.decode("utf-8", errors="replace")
+        self._journal("message.in", message, data={"body": truncate(body_text), "dequeue_count": message.dequeue_count})
+        metadata = queue_metadata(trigger, body_text)
+        result = await self.invoker.invoke(
+            self.fn, trigger, trigger_details=metadata, correlation_id=_correlation_id(metadata)
+        )
+        if result.ok:
+            await self._settle(lease, "delete")
+            self.stats.succeeded += 1
+        elif (message.dequeue_count or 0) >= self.settings.max_dequeue_count:
+            await self._poison(lease, f"failed {message.dequeue_count} times; last error: {_describe(result.error)}")
+        else:
+            self.stats.failed += 1
+            await self._settle(lease, "retry")
+            self._journal(
+                "message.retry",
+                message,
+                status="retry",
+                data={"visible_in_s": self.settings.visibility_timeout_s, "error": _describe(result.error)},
+            )
+
+    async def _poison(self, lease: _Lease, reason: str) -> None:
+        message = lease.message
+        self.stats.poisoned += 1
+        log.error("POISON queue %s message %s -> %s: %s", self.queue, message.id, self.poison_queue, reason)
+        await self.invoker.clients.send(self._conn, self.poison_queue, message.content or "")
+        await self._settle(lease, "delete")
+        self._journal(
+            "message.poison",
+            message,
+            status="poison",
+            data={"reason": reason, "poison_queue": self.poison_queue, "body": truncate(message.content or "")},
+        )
+
+    async def _settle(self, lease: _Lease, action: str, visibility_s: float | None = None) -> None:
+        """Delete the message, or make it visible again after ``visibility_s`` (default visibilityTimeout)."""
+        assert self._client is not None
+        async with lease.lock:
+            lease.settled = True
+            try:
+                if action == "delete":
+                    await self._client.delete_message(lease.message.id, lease.pop_receipt)
+                else:
+                    wait = self.settings.visibility_timeout_s if visibility_s is None else visibility_s
+                    await self._client.update_message(
+                        lease.message.id, lease.pop_receipt, visibility_timeout=round(wait)
+                    )
+            except Exception as exc:  # lease lost (e.g. the function outran it): the message comes back anyway
+                log.warning("queue %s: could not %s message %s: %s", self.queue, action, lease.message.id, exc)
+
+    async def _renew(self) -> None:
+        """Extend the lease of every message held longer than a third of it, while its function runs."""
+        assert self._client is not None
+        interval = self.lease_s / 3
+        while True:
+            await asyncio.sleep(interval / 2)
+            now = time.monotonic()
+            for lease in list(self._leases.values()):
+                if now - lease.renewed_at >= interval:
+                    await self._renew_one(lease)
+
+    async def _renew_one(self, lease: _Lease) -> None:
+        assert self._client is not None
+        async with lease.lock:
+            if lease.settled:
+                return
+            try:
+                updated = await self._client.update_message(
+                    lease.message.id, lease.pop_receipt, visibility_timeout=max(1, round(self.lease_s))
+                )
+            except Exception as exc:  # Azurite unreachable for a moment: the next round tries again
+                log.warning("queue %s: could not renew the lease of message %s: %s", self.queue, lease.message.id, exc)
+                return
+            lease.pop_receipt = updated.pop_receipt or lease.pop_receipt
+            lease.renewed_at = time.monotonic()
+
+    # -- draining --------------------------------------------------------------------------------------------
+
+    async def drain(self, timeout: float) -> None:
+        """Stop receiving; let in-flight messages finish within ``timeout`` seconds.
+
+        Messages of async functions still running then are cancelled and made visible again at once; a sync
+        function's thread cannot be stopped, so its message is left to its lease (never handled twice at once).
+        """
+        self._stopping = True
+        self._wake.set()
+        self._slot_free.set()
+        poll, renew = self._tasks or (None, None)
+        if poll is not None:
+            await poll
+        pending = list(self._leases)
+        if pending:
+            _, still = await asyncio.wait(pending, timeout=timeout)
+            await self._release(still)
+        if renew is not None:
+            renew.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renew
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+    async def _release(self, tasks: set[asyncio.Task[None]]) -> None:
+        leases = [(task, self._leases.get(task)) for task in tasks]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for _, lease in leases:
+            if lease is not None and self.fn.is_async and not lease.settled:
+                await self._settle(lease, "retry", visibility_s=0)
+                self._journal("message.retry", lease.message, status="released", data={"reason": "host draining"})
+
+    def _journal(self, kind: str, message: RawMessage, **fields: Any) -> None:
+        if self.invoker.journal is not None:
+            self.invoker.journal.record(kind, function=self.fn.name, queue=self.queue, message_id=message.id, **fields)
+
+
+def _describe(error: BaseException | None) -> str:
+    return f"{type(error).__name__}: {error}" if error is not None else "unknown error"
+
+
+def _correlation_id(metadata: dict[str, Any]) -> str | None:
+    """A correlation id carried in a JSON message body (``correlation_id`` or ``correlationId``), if any."""
+    value = metadata.get("correlation_id") or metadata.get("correlationId")
+    return value if isinstance(value, str) else None

@@ -1,0 +1,115 @@
+"""Async Azure Storage clients for the host: queues (send, create if missing) and blobs (read, write).
+
+Clients are cached per connection string and queue/container and share aiohttp sessions; :meth:`close` closes
+them. Local endpoints get a short retry policy (FIELD-NOTES: the SDK default sleeps 15 s after a refused
+connection).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from typing import TYPE_CHECKING, Any
+
+from framework.storage import is_local_endpoint, resolve_connection_string
+
+if TYPE_CHECKING:
+    from azure.storage.blob.aio import BlobServiceClient
+    from azure.storage.queue.aio import QueueClient
+
+
+def connection_for(setting: str | None, default: str) -> str:
+    """The connection string a binding's ``connection`` names: an app setting, else the host's storage."""
+    if not setting or setting == "AzureWebJobsStorage":
+        return default
+    value = os.environ.get(setting) or os.environ.get(f"AzureWebJobs{setting}")
+    return resolve_connection_string(value) if value else default
+
+
+def _retry_kwargs(conn: str, service: str) -> dict[str, Any]:
+    """A short async retry policy for local endpoints (the policy classes differ per service and sync/async)."""
+    if not is_local_endpoint(conn):
+        return {}
+    if service == "queue":
+        from azure.storage.queue._shared.policies_async import LinearRetry  # not re-exported by .aio
+    else:
+        from azure.storage.blob.aio import LinearRetry  # type: ignore[assignment]
+    return {"retry_policy": LinearRetry(backoff=0.5, random_jitter_range=0.1, retry_total=2)}  # type: ignore[arg-type]
+
+
+def async_queue_client(conn: str, queue: str) -> QueueClient:
+    """A new async client for ``queue`` (messages are read and sent as raw text)."""
+    from azure.storage.queue.aio import QueueClient
+
+    return QueueClient.from_connection_string(conn, queue, **_retry_kwargs(conn, "queue"))
+
+
+class StorageClients:
+    """Cached async clients of one host."""
+
+    def __init__(self) -> None:
+        self._queues: dict[tuple[str, str], QueueClient] = {}
+        self._blobs: dict[str, BlobServiceClient] = {}
+
+    def queue(self, conn: str, name: str) -> QueueClient:
+        """The cached client of queue ``name``."""
+        key = (conn, name)
+        if key not in self._queues:
+            self._queues[key] = async_queue_client(conn, name)
+        return self._queues[key]
+
+    def blob_service(self, conn: str) -> BlobServiceClient:
+        """The cached blob service client."""
+        if conn not in self._blobs:
+            from azure.storage.blob.aio import BlobServiceClient
+
+            self._blobs[conn] = BlobServiceClient.from_connection_string(conn, **_retry_kwargs(conn, "blob"))
+        return self._blobs[conn]
+
+    async def send(self, conn: str, queue: str, text: str) -> str:
+        """Send already-encoded ``text`` to ``queue``, creating the queue if it is missing; the message id."""
+        from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+
+        client = self.queue(conn, queue)
+        try:
+            return str((await client.send_message(text))["id"])
+        except ResourceNotFoundError:
+            with contextlib.suppress(ResourceExistsError):
+                await client.create_queue()
+        return str((await client.send_message(text))["id"])
+
+    async def read_blob(self, conn: str, path: str) -> tuple[bytes, dict[str, Any]] | None:
+        """The content and properties of blob ``container/name``, or None when it does not exist."""
+        from azure.core.exceptions import ResourceNotFoundError
+
+        container, _, name = path.partition("/")
+        blob = self.blob_service(conn).get_blob_client(container, name)
+        try:
+            downloader = await blob.download_blob()
+            data = await downloader.readall()
+        except ResourceNotFoundError:
+            return None
+        props = downloader.properties
+        return data, {"name": name, "uri": blob.url, "length": len(data), "metadata": dict(props.metadata or {})}
+
+    async def write_blob(self, conn: str, path: str, data: bytes) -> None:
+        """Write blob ``container/name`` (overwriting), creating the container if it is missing."""
+        from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+
+        container, _, name = path.partition("/")
+        service = self.blob_service(conn)
+        try:
+            await service.get_blob_client(container, name).upload_blob(data, overwrite=True)
+        except ResourceNotFoundError:
+            with contextlib.suppress(ResourceExistsError):
+                await service.create_container(container)
+            await service.get_blob_client(container, name).upload_blob(data, overwrite=True)
+
+    async def close(self) -> None:
+        """Close every client."""
+        clients: list[Any] = [*self._queues.values(), *self._blobs.values()]
+        self._queues.clear()
+        self._blobs.clear()
+        for client in clients:
+            with contextlib.suppress(Exception):  # closing a client whose loop is gone must not mask the real error
+                await client.close()

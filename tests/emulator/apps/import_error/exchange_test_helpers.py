@@ -1,0 +1,5 @@
+def load_config():
+    return {}
+
+
+raise KeyError("TENANT_ID")

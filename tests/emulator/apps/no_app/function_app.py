@@ -1,0 +1,5 @@
+import azure.functions as func
+
+
+def not_registered(msg: func.QueueMessage) -> None:
+    pass

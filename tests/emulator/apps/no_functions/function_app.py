@@ -1,0 +1,7 @@
+import azure.functions as func
+
+app = func.FunctionApp()
+
+
+def forgot_the_decorator(msg: func.QueueMessage) -> None:
+    pass

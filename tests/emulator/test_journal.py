@@ -1,0 +1,87 @@
+"""The journal: batched writes off the hot path, filters for the CLI and TUI, several writers, retention."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from emulator.journal import Journal, JournalEntry
+from tests.emulator.support import deploy, running, send, wait_for
+
+
+def test_recorded_entries_are_read_back_in_order_with_filters(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal.db")
+    journal.record("message.in", function="a", queue="orders", message_id="m1", correlation_id="c1", body="x")
+    journal.record("invocation.end", function="a", status="ok", correlation_id="c1", duration_ms=3.5)
+    journal.record("invocation.end", function="b", status="error", correlation_id="c2")
+    journal.close()
+
+    everything = journal.read()
+    assert [e.kind for e in everything] == ["message.in", "invocation.end", "invocation.end"]
+    assert everything[0].data == {"body": "x"} and everything[1].data == {"duration_ms": 3.5}
+    assert [e.function for e in journal.read(correlation_id="c1")] == ["a", "a"]
+    assert [e.status for e in journal.read(kinds=["invocation.end"], function="b")] == ["error"]
+    assert [e.kind for e in journal.read(queue="orders")] == ["message.in"]
+    assert journal.read(since_id=everything[-1].id or 0) == []
+
+
+def test_entries_round_trip_through_their_json_form(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal.db")
+    journal.record("message.poison", function="f", queue="q", status="poison", reason="not valid base64")
+    journal.close()
+    [entry] = journal.read()
+    assert JournalEntry.from_dict(entry.to_dict()) == entry
+
+
+def test_writes_are_buffered_and_flushed_by_the_writer_thread(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal.db")
+    journal.record("host.start")
+    wait_for(lambda: journal.read(), timeout=5, what="the writer thread's flush")
+    journal.close()
+
+
+def test_retention_keeps_the_newest_entries(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal.db", keep_entries=10)
+    for i in range(25):
+        journal.record("message.out", n=i)
+    journal.flush()
+    journal.prune()
+    journal.close()
+    assert [e.data["n"] for e in journal.read()] == list(range(15, 25))
+
+
+def test_several_processes_write_one_journal(tmp_path: Path) -> None:
+    path = tmp_path / "journal.db"
+    Journal(path)
+    script = (
+        "import sys; from emulator.journal import Journal\n"
+        "j = Journal(sys.argv[1])\n"
+        "for i in range(2000): j.record('message.out', n=i)\n"
+        "j.close()\n"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(path)]) for _ in range(3)]
+    assert [p.wait(60) for p in procs] == [0, 0, 0]
+    entries = Journal(path).read(limit=10_000)
+    assert len(entries) == 6000
+    assert len({e.pid for e in entries}) == 3
+
+
+def test_framework_events_are_tied_to_the_invocation_that_emitted_them(
+    tmp_path: Path, storage_connection_string: str, queue_name: str
+) -> None:
+    app = deploy("events", tmp_path / "app", values={"Q": queue_name})
+    with running(app, storage_connection_string) as host:
+        send(storage_connection_string, f"{queue_name}-sync", '{"correlation_id": "corr-1"}')
+        send(storage_connection_string, f"{queue_name}-async", "{}")
+        events = wait_for(
+            lambda: len(e := host.entries(kinds=["operation.start", "entity.persisted"])) == 2 and e,
+            what="both framework events",
+        )
+        starts = {e.function: e for e in host.entries(kinds=["invocation.start"])}
+
+    by_function = {e.function: e for e in events}
+    assert by_function["emits_sync"].invocation_id == starts["emits_sync"].invocation_id
+    assert by_function["emits_sync"].correlation_id == "corr-1"  # carried in the message body
+    assert by_function["emits_async"].invocation_id == starts["emits_async"].invocation_id
+    assert by_function["emits_async"].data == {"entity": "order"}
