@@ -59,8 +59,9 @@ def parse_function(raw: dict[str, Any]) -> FunctionSpec:
     """A spec from a function.json-shaped dict (``trigger`` may be a dict, or folded into ``bindings``)."""
     bindings = [b for b in raw.get("bindings", []) if isinstance(b, dict)]
     trigger = raw.get("trigger")
-    if not isinstance(trigger, dict):
+    if not isinstance(trigger, dict):  # /admin/functions: the trigger's kind, its binding among the others
         trigger = next((b for b in bindings if str(b.get("type", "")).endswith("Trigger")), {"type": trigger or "?"})
+    bindings = [b for b in bindings if b is not trigger]
     outputs = tuple(
         f"{b.get('type')}:{_detail(b)}" if _detail(b) else str(b.get("type")) for b in bindings if _is_out(b)
     )
@@ -69,18 +70,23 @@ def parse_function(raw: dict[str, Any]) -> FunctionSpec:
         trigger=str(trigger.get("type", "?")).removesuffix("Trigger"),
         trigger_detail=_detail(trigger),
         outputs=outputs,
-        disabled=bool(raw.get("disabled", False)),
+        disabled=bool(raw.get("disabled", False)) or raw.get("state") == "disabled",
     )
 
 
 def parse_functions(payload: Any) -> list[FunctionSpec]:
-    """Specs from ``{"functions": [...]}`` or a bare list; anything else gives none."""
+    """Specs from ``{"functions": [...]}`` or a bare list of dicts (or of bare names, as ``host.start`` has)."""
     items = payload.get("functions", []) if isinstance(payload, dict) else payload
-    return [parse_function(item) for item in items or [] if isinstance(item, dict)]
+    if not isinstance(items, list):
+        return []
+    return [parse_function(item if isinstance(item, dict) else {"name": item}) for item in items]
 
 
 def load(host: DevState | None, feed: JournalFeed) -> list[FunctionSpec]:
-    """The declared functions: from the running host if it answers, else from the journal."""
+    """The declared functions: from the running host if it answers, else from the journal.
+
+    The journal's ``host.start`` entry may list only the names; triggers then come from the traffic seen.
+    """
     from emulator.admin_client import HostUnreachableError, request
 
     if host is not None:

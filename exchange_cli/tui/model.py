@@ -6,8 +6,9 @@ per-edge figures are counters. Feeding it 100,000 entries costs counters, not me
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from emulator.journal import JournalEntry
 from exchange_cli.tui.catalog import FunctionSpec
@@ -16,6 +17,9 @@ from exchange_cli.tui.stats import EdgeStats, FunctionStats
 
 #: How many rows the Messages and Logs streams keep.
 RING_SIZE = 2000
+
+#: How far back (rows) a starting invocation looks for the ``message.in`` row that triggered it.
+ADOPT_WINDOW = 64
 
 Edge = tuple[str, str]
 
@@ -66,22 +70,26 @@ class LiveModel:
     def ingest(self, entries: list[JournalEntry]) -> Batch:
         """Take in new entries (oldest first); returns the rows they added."""
         batch = Batch()
+        added = 0
         for entry in entries:
             self.entries_seen += 1
             self._count(entry, batch)
             if entry.kind in STREAM_KINDS:
                 row = stream_row(entry, self._dequeue_counts.pop(entry.invocation_id or "", None))
                 self.stream.append(row)
-                batch.stream.append(row)
+                added += 1
             elif entry.kind == "operation.end":
                 log = log_row(entry)
                 self.logs.append(log)
                 batch.logs.append(log)
+        # read back from the ring: rows may have been completed (a correlation id adopted) since they were added
+        batch.stream = list(itertools.islice(self.stream, max(0, len(self.stream) - added), None))
         return batch
 
     def _count(self, entry: JournalEntry, batch: Batch) -> None:
         kind, data, at = entry.kind, entry.data, entry.at.timestamp()
         if kind == "invocation.start" and entry.function:
+            self._adopt_correlation(entry)
             self.function(entry.function).running += 1
             self._dequeue_counts[entry.invocation_id or ""] = data.get("dequeue_count")
             trigger = str(data.get("trigger") or "queue")
@@ -102,6 +110,17 @@ class LiveModel:
             self.edge(f"fn:{entry.function}", queue_node(str(data.get("queue") or "dead-letter"))).add(at, error=True)
         elif kind in ("entity.persisted", "entity.duplicate", "state.transition"):
             batch.entities_changed = True
+
+    def _adopt_correlation(self, start: JournalEntry) -> None:
+        """Give the correlation id (known once the invocation starts) to the message that triggered it."""
+        if not (start.message_id and start.correlation_id):
+            return
+        for index in range(len(self.stream) - 1, max(-1, len(self.stream) - 1 - ADOPT_WINDOW), -1):
+            row = self.stream[index]
+            if row.kind == "in" and row.entry.message_id == start.message_id:
+                if not row.correlation_id:
+                    self.stream[index] = replace(row, correlation_id=start.correlation_id)
+                return
 
     def _end(self, entry: JournalEntry) -> None:
         stats = self.function(entry.function or "")
