@@ -7,7 +7,7 @@ per-edge figures are counters. Feeding it 100,000 entries costs counters, not me
 from __future__ import annotations
 
 import itertools
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field, replace
 
 from emulator.journal import JournalEntry
@@ -18,6 +18,8 @@ from exchange_cli.tui.stats import EdgeStats, FunctionStats
 #: How many rows the Messages and Logs streams keep.
 RING_SIZE = 2000
 
+#: How many message ids the model remembers the arrival queue of.
+QUEUE_MEMORY = 4096
 #: How far back (rows) a starting invocation looks for the ``message.in`` row that triggered it.
 ADOPT_WINDOW = 64
 
@@ -49,6 +51,7 @@ class LiveModel:
         self.edges: dict[Edge, EdgeStats] = {}
         self.entries_seen = 0
         self._dequeue_counts: dict[str, int | None] = {}  # invocation id -> dequeue count, until it ends
+        self._queues: OrderedDict[str, str] = OrderedDict()  # message id -> the queue it came in on (bounded)
 
     def declare(self, specs: list[FunctionSpec]) -> None:
         """Add the declared functions and the edges their bindings promise."""
@@ -73,6 +76,7 @@ class LiveModel:
         added = 0
         for entry in entries:
             self.entries_seen += 1
+            entry = self._with_queue(entry)
             self._count(entry, batch)
             if entry.kind in STREAM_KINDS:
                 row = stream_row(entry, self._dequeue_counts.pop(entry.invocation_id or "", None))
@@ -110,6 +114,18 @@ class LiveModel:
             self.edge(f"fn:{entry.function}", queue_node(str(data.get("queue") or "dead-letter"))).add(at, error=True)
         elif kind in ("entity.persisted", "entity.duplicate", "state.transition"):
             batch.entities_changed = True
+
+    def _with_queue(self, entry: JournalEntry) -> JournalEntry:
+        """The entry, naming the queue its message came in on (the host's ``message.in`` is the authority)."""
+        if not entry.message_id:
+            return entry
+        if entry.kind == "message.in" and entry.queue:
+            self._queues[entry.message_id] = entry.queue
+            if len(self._queues) > QUEUE_MEMORY:
+                self._queues.popitem(last=False)
+        elif entry.kind.startswith("invocation.") and (queue := self._queues.get(entry.message_id)):
+            return entry if entry.queue == queue else replace(entry, queue=queue)
+        return entry
 
     def _adopt_correlation(self, start: JournalEntry) -> None:
         """Give the correlation id (known once the invocation starts) to the message that triggered it."""

@@ -49,16 +49,16 @@ class EdgeStats:
     errors: int = 0
     #: Declared by a binding (shown even before any traffic).
     declared: bool = False
-    #: When the most recent traffic happened (epoch seconds, bounded), for the rate.
-    recent: deque[float] = field(default_factory=lambda: deque(maxlen=1024))
+    #: (epoch seconds, count) of the most recent traffic (bounded), for the rate.
+    recent: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=1024))
 
     def add(self, at: float, count: int = 1, error: bool = False) -> None:
         """Count traffic that happened at ``at`` (epoch seconds: old entries read late do not count as recent)."""
         self.count += count
         self.errors += int(error)
-        self.recent.append(at)
+        self.recent.append((at, count))
 
     def rate_per_min(self, now: float | None = None) -> float:
         """Traffic per minute over the last :data:`RATE_WINDOW_S`."""
         now = time.time() if now is None else now
-        return sum(1 for t in self.recent if now - t <= RATE_WINDOW_S) * 60.0 / RATE_WINDOW_S
+        return sum(n for at, n in self.recent if now - at <= RATE_WINDOW_S) * 60.0 / RATE_WINDOW_S
