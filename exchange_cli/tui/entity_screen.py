@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 from textual import work
@@ -15,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Static
 
 from exchange_cli.tui.entities_data import EntityHistory, EntityReader, version_diff
+from exchange_cli.tui.render import highlighted
 
 if TYPE_CHECKING:
     from framework.entities import Entity
@@ -90,7 +90,7 @@ class EntityScreen(ModalScreen[None]):
         versions = self.history.versions
         older = versions[index - 1] if index > 0 else None
         text = version_diff(older, versions[index]) or "(same content)"
-        self.query_one("#diff", Static).update(Syntax(text, "diff", background_color="default", word_wrap=True))
+        self.query_one("#diff", Static).update(highlighted(text, "diff"))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if self.history is not None and 0 <= event.cursor_row < len(self.history.versions):

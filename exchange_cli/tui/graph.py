@@ -8,7 +8,8 @@ from rich.tree import Tree
 from exchange_cli.tui.stats import EdgeStats
 
 Edge = tuple[str, str]
-_ICONS = {"queue": "▤ queue", "fn": "ƒ", "timer": "⏱ timer", "http": "⇄ http", "blob": "▦ blob", "file": "🗎 file"}
+# single-width glyphs only: emoji are two cells wide in some terminals and break the tree's alignment
+_ICONS = {"queue": "▤ queue", "fn": "ƒ", "timer": "timer", "http": "http", "blob": "blob", "file": "file"}
 
 
 def node_label(node: str) -> Text:

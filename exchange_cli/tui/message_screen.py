@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 from rich.console import Group, RenderableType
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 from textual import work
@@ -19,6 +18,7 @@ from textual.widgets import Footer, Static
 from emulator.journal import JournalEntry
 from exchange_cli.tui.events import FollowCorrelation, SendMessage
 from exchange_cli.tui.feed import JournalFeed
+from exchange_cli.tui.render import json_or_text
 
 _META = ("id", "kind", "function", "queue", "status", "correlation_id", "invocation_id", "message_id", "pid")
 
@@ -28,11 +28,7 @@ def payload(entry: JournalEntry) -> RenderableType:
     body = entry.data.get("body")
     parts: list[RenderableType] = []
     if isinstance(body, str):
-        try:
-            text, lexer = json.dumps(json.loads(body), indent=2), "json"
-        except ValueError:
-            text, lexer = body, "text"
-        parts.append(Syntax(text, lexer, word_wrap=True, background_color="default"))
+        parts.append(json_or_text(body))
     for key in ("error", "error_message", "traceback"):
         if entry.data.get(key):
             parts.append(Text(str(entry.data[key]), style="red"))
@@ -52,12 +48,13 @@ def metadata(entry: JournalEntry) -> Table:
 
 def caused(entries: list[JournalEntry], current: int | None) -> Table:
     """The related entries, one line each; the one shown is marked."""
-    table = Table("", "time", "kind", "function", "queue", "status", box=None, padding=(0, 1))
+    table = Table("  time", "kind", "function", "queue", "status", box=None, padding=(0, 1))
     for e in entries:
-        mark = "▶" if e.id == current else ""
+        mark = "▶ " if e.id == current else "  "
         detail = e.data.get("operation") or e.data.get("destination") or ""
-        table.add_row(mark, e.at.astimezone().strftime("%H:%M:%S.%f")[:-3], f"{e.kind} {detail}".strip(),
-                      e.function or "", e.queue or "", e.status or "")  # fmt: skip
+        when = mark + e.at.astimezone().strftime("%H:%M:%S.%f")[:-3]
+        style = "bold" if e.id == current else ""
+        table.add_row(when, f"{e.kind} {detail}".strip(), e.function or "", e.queue or "", e.status or "", style=style)
     return table
 
 

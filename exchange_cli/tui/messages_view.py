@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from rich.text import Text
 
 from exchange_cli.tui.events import OpenEntry
+from exchange_cli.tui.render import cell
 from exchange_cli.tui.rows import StreamRow
 from exchange_cli.tui.stream_table import StreamTable
 
@@ -22,17 +23,18 @@ def short_time(row: StreamRow) -> str:
 class MessagesView(StreamTable[StreamRow]):
     """Messages moving through queues and functions; Enter opens one."""
 
-    COLUMNS = (("time", 12), ("kind", 6), ("queue", 16), ("function", 16), ("status", 9), ("dq", 3), ("cid", 12))
+    # fits 80 columns; wider terminals give the last column the rest
+    COLUMNS = (("time", 12), ("kind", 6), ("queue", 14), ("function", 12), ("status", 8), ("dq", 2), ("cid", None))
 
     def cells(self, row: StreamRow) -> Iterable[str | Text]:
         return (
             short_time(row),
             row.kind,
-            row.queue,
-            row.function,
-            Text(row.status, style=_STATUS_STYLE.get(row.status, "")),
+            cell(row.queue),
+            cell(row.function),
+            cell(row.status, _STATUS_STYLE.get(row.status, "")),
             "" if row.dequeue_count is None else str(row.dequeue_count),
-            row.correlation_id[:12],
+            cell(row.correlation_id),
         )
 
     def on_data_table_row_selected(self) -> None:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
-from rich.syntax import Syntax
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
+
+from exchange_cli.tui.render import json_or_text
 
 if TYPE_CHECKING:
     from emulator.queue_ops import QueuedMessage
@@ -79,10 +79,7 @@ class PoisonView(Vertical):
 
     def _detail(self, index: int) -> None:
         queue, msg = self.poisoned[index]
-        try:
-            body = Syntax(json.dumps(json.loads(msg.body), indent=2), "json", background_color="default")
-        except ValueError:
-            body = Syntax(msg.body, "text", background_color="default", word_wrap=True)
+        body = json_or_text(msg.body)
         why = Text(self.reasons(queue, msg.body) or "reason unknown (not in the journal)", style="red")
         head = Text(f"{queue}-poison · {msg.id} · dequeued {msg.dequeue_count} times", style="bold")
         self.query_one("#poison-detail", Static).update(Group(head, why, body))

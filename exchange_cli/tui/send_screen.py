@@ -36,7 +36,7 @@ class SendScreen(ModalScreen[tuple[str, str] | None]):
     SendScreen { align: center middle; }
     SendScreen > Vertical { width: 90%; max-width: 100; height: 90%; border: round $accent; background: $surface; }
     SendScreen TextArea { height: 1fr; }
-    SendScreen #problem { color: $error; height: auto; }
+    SendScreen #problem { color: $error; height: auto; width: 100%; }
     SendScreen Horizontal { height: auto; align-horizontal: right; }
     """
     BINDINGS = [Binding("ctrl+s", "send", "Send"), Binding("escape", "cancel", "Cancel")]

@@ -118,4 +118,4 @@ def test_graph_draws_each_source_and_what_follows_with_figures() -> None:
     assert "──▶ 2 · 0.0/min  ƒ ingest" in text
     assert "──▶ 1 · 0.0/min · 1 err  ▤ queue orders-poison" in text
     assert "──▶ declared, no traffic yet  ƒ enrich" in text
-    assert "⏱ timer → nightly" in text
+    assert "timer → nightly" in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from rich.text import Text
 from textual.widgets import DataTable, Input, Static
 from tui_traffic import host_start, order_flow, shown, wait_for, write, write_orders
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.asyncio
 
 
 def cell_texts(table: DataTable[object], row: str) -> list[str]:
-    return [str(c) for c in table.get_row(row)]
+    return [Text.from_markup(c).plain if isinstance(c, str) else str(c) for c in table.get_row(row)]
 
 
 def stream_rows(app: object, view: type[MessagesView] | type[LogsView] = MessagesView) -> list[object]:
@@ -36,12 +37,17 @@ async def test_functions_view_shows_declared_functions_with_figures_from_the_jou
     app = make_app(target)
     async with app.run_test(size=(140, 30)) as pilot:
         table = app.query_one(FunctionsView).query_one(DataTable)
-        await wait_for(pilot, lambda: "ingest" in table.rows and cell_texts(table, "ingest")[4] == "10")
+        await wait_for(pilot, lambda: "ingest" in table.rows and cell_texts(table, "ingest")[3] == "10")
 
         ingest = cell_texts(table, "ingest")
-        assert ingest[:6] == ["ingest", "queue orders", "queue:enriched", "failing", "10", "2"]
-        assert ingest[7] == "ValueError: amount missing"
-        assert cell_texts(table, "nightly")[1:4] == ["timer 0 0 2 * * *", "", "idle"]
+        assert ingest[:5] == ["ingest", "queue orders", "failing", "10", "2"]
+        assert ingest[6] == "ValueError: amount missing"
+        assert cell_texts(table, "nightly")[1:3] == ["timer 0 0 2 * * *", "idle"]
+        table.move_cursor(row=list(table.rows).index("ingest"))
+        await pilot.pause()
+        detail = shown(app.query_one("#function-detail", Static))
+        assert detail.startswith("ingest: queue orders → queue:enriched · 10 runs, 2 failed, mean ")
+        assert "last error: ValueError: amount missing" in detail
 
 
 async def test_messages_arriving_in_the_journal_appear_in_the_stream(journal: Journal, target: TuiTarget) -> None:
@@ -161,7 +167,7 @@ async def test_routing_shows_queues_functions_and_outputs_with_counts(journal: J
         assert "──▶ 4 · 0.0/min  ƒ ingest" in graph
         assert "──▶ 3 · 0.0/min  ▤ queue enriched" in graph
         assert "1 err  ▤ queue orders-poison" in graph
-        assert "⏱ timer → nightly" in graph
+        assert "timer → nightly" in graph
 
 
 @pytest.mark.parametrize("key", ["question_mark"])

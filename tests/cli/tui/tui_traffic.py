@@ -10,6 +10,7 @@ import asyncio
 import io
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from rich.console import Console
@@ -19,6 +20,8 @@ from textual.widgets import Static
 from emulator.journal import Journal, JournalEntry
 
 START = datetime(2026, 1, 5, 9, 30, 0, tzinfo=UTC)
+#: The writer's pid shown in details (fixed: snapshots must not show the test's own).
+PID = 4242
 
 FUNCTIONS = [
     {
@@ -51,7 +54,7 @@ def order_flow(i: int, *, fail: bool = False, at: datetime | None = None) -> lis
     body = json.dumps({"order_id": i, "amount": 10 * i, "customer": f"c{i % 7}"})
     same = {"correlation_id": cid, "invocation_id": inv}
     entries = [
-        JournalEntry("message.in", queue="orders", message_id=mid, correlation_id=cid, at=t,
+        JournalEntry("message.in", function="ingest", queue="orders", message_id=mid, correlation_id=cid, at=t,
                      data={"body": body, "dequeue_count": 1}),
         JournalEntry("invocation.start", function="ingest", queue="orders", message_id=mid, at=t,
                      data={"trigger": "queue", "dequeue_count": 1}, **same),
@@ -86,7 +89,7 @@ def order_flow(i: int, *, fail: bool = False, at: datetime | None = None) -> lis
 def write(journal: Journal, entries: list[JournalEntry]) -> None:
     """Append and flush now (the journal's own batching, without waiting for its writer thread)."""
     for entry in entries:
-        journal.append(entry)
+        journal.append(replace(entry, pid=PID))
     journal.flush()
 
 
