@@ -14,7 +14,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
 from emulator.journal import JournalEntry
 from exchange_cli.tui import catalog
@@ -128,6 +128,8 @@ class ExchangeApp(App[None]):
     def ingest(self, entries: list[JournalEntry]) -> None:
         """Take new entries into the model and the live tables."""
         batch = self.model.ingest(entries)
+        if not self._views_up():
+            return
         self.query_one(MessagesView).add(batch.stream)
         self.query_one(LogsView).add(batch.logs)
         self._dirty["functions"] |= batch.functions_changed
@@ -138,6 +140,8 @@ class ExchangeApp(App[None]):
 
     def redraw(self) -> None:
         """Redraw what changed (the figures, the graph, the entity listing), at most once a REDRAW_INTERVAL."""
+        if not self._views_up():
+            return
         if self._dirty["functions"]:
             self.query_one(FunctionsView).show(self.model)
         if self._dirty["routing"]:
@@ -145,6 +149,10 @@ class ExchangeApp(App[None]):
         if self._dirty["entities"]:
             self.query_one(EntitiesView).reload()
         self._dirty = dict.fromkeys(self._dirty, False)
+
+    def _views_up(self) -> bool:
+        # timers and the poll worker may still fire while the app shuts down and its views are gone
+        return not self._exit and bool(self.screen_stack) and bool(self.screen_stack[0].query(FunctionsView))
 
     def source_queues(self) -> list[str]:
         """Every queue the pipeline reads or writes (poison queues left out)."""
@@ -233,8 +241,10 @@ class ExchangeApp(App[None]):
         self.call_from_thread(self.notify, text, severity="information" if ok else "error")
 
     def action_show_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = tab
-        self._focus_pane(tab)
+        tabs = self.query_one(TabbedContent)
+        if tabs.active == tab:
+            self._focus_pane(tab)
+        tabs.active = tab  # a change focuses the pane's table when the tab is activated
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id:
@@ -243,9 +253,9 @@ class ExchangeApp(App[None]):
     def _focus_pane(self, tab: str) -> None:
         """Put the keyboard in the view's table (or its graph), so its keys work at once."""
         pane = self.query_one(f"#{tab}", TabPane)
-        tables = pane.query(DataTable)
-        target = tables.first() if tables else pane.query(RoutingView).first()
-        target.focus()
+        found = pane.query("DataTable, LiveTable, RoutingView")
+        if found:
+            found.first().focus()
 
     def action_filter(self) -> None:
         pane = self.query_one(TabbedContent).active_pane

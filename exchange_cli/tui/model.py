@@ -79,7 +79,8 @@ class LiveModel:
             entry = self._with_queue(entry)
             self._count(entry, batch)
             if entry.kind in STREAM_KINDS:
-                row = stream_row(entry, self._dequeue_counts.pop(entry.invocation_id or "", None))
+                ended = entry.kind == "invocation.end"
+                row = stream_row(entry, self._dequeue_counts.pop(entry.invocation_id or "", None) if ended else None)
                 self.stream.append(row)
                 added += 1
             elif entry.kind == "operation.end":

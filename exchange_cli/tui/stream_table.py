@@ -1,6 +1,6 @@
-"""A live table of the newest rows of a stream, with a filter line: the base of the Messages and Logs views.
+"""A live view of the newest rows of a stream, with a filter line: the base of the Messages and Logs views.
 
-Rows only ever arrive at the bottom. The table keeps at most ``ring_size`` rows (dropping the oldest), follows the
+Rows only ever arrive at the bottom. The view keeps at most ``ring_size`` rows (dropping the oldest), follows the
 tail while the cursor sits on the last row (like ``tail -f``), and stops taking rows while paused; on resume or a
 new filter it is rebuilt from the model's ring, never from the journal.
 """
@@ -11,14 +11,15 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.reactive import reactive
-from textual.widgets import DataTable, Input
+from textual.widgets import Input
 
+from exchange_cli.tui.events import FollowCorrelation, OpenEntry
 from exchange_cli.tui.filters import RowFilter
+from exchange_cli.tui.live_table import Cell, LiveTable
 from exchange_cli.tui.model import RING_SIZE
 from exchange_cli.tui.rows import LogRow, StreamRow
 
@@ -26,18 +27,14 @@ R = TypeVar("R", StreamRow, LogRow)
 
 
 class StreamTable(Vertical, Generic[R]):
-    """A filter line over a bounded, live DataTable."""
+    """A filter line over a bounded, live table."""
 
     DEFAULT_CSS = """
     StreamTable { height: 1fr; }
     StreamTable > Input { height: 3; }
-    StreamTable > DataTable { height: 1fr; }
     """
-    BINDINGS = [
-        Binding("c", "follow_row", "Follow cid"),
-        Binding("end", "tail", "Tail", show=False),
-    ]
-    #: (label, width) per column.
+    BINDINGS = [Binding("c", "follow_row", "Follow cid")]
+    #: (label, width) per column; None: the rest of the line.
     COLUMNS: Sequence[tuple[str, int | None]] = ()
     PLACEHOLDER = "filter: queue:NAME fn:NAME status:error cid:ID words"
 
@@ -49,22 +46,19 @@ class StreamTable(Vertical, Generic[R]):
         self.rows: deque[R] = rows  # the model's ring (shared, read-only here)
         self.ring_size = ring_size
         self.filter = RowFilter()
-        self._shown: deque[R] = deque()
+        self._shown: deque[R] = deque(maxlen=ring_size)
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder=self.PLACEHOLDER, id="filter")
-        table: DataTable[Any] = DataTable(cursor_type="row", zebra_stripes=True)
-        for label, width in self.COLUMNS:
-            table.add_column(label, width=width)
-        yield table
+        yield LiveTable(self.COLUMNS, self.cells)
 
     @property
-    def table(self) -> DataTable[Any]:
+    def table(self) -> LiveTable:
         """The table widget."""
-        return self.query_one(DataTable)
+        return self.query_one(LiveTable)
 
-    def cells(self, row: R) -> Iterable[str | Text]:
-        """The cells of one row (in :attr:`COLUMNS` order)."""
+    def cells(self, row: R) -> Sequence[Cell]:
+        """The (text, style) cells of one row, in :attr:`COLUMNS` order."""
         raise NotImplementedError
 
     def _active_filter(self) -> RowFilter:
@@ -72,34 +66,31 @@ class StreamTable(Vertical, Generic[R]):
 
     def add(self, rows: Iterable[R]) -> None:
         """Show new rows that pass the filter (ignored while paused)."""
-        if not self.paused and self.is_mounted:
-            self._append(rows)
-
-    def _append(self, rows: Iterable[R]) -> None:
+        if self.paused or not self.is_mounted:
+            return
         wanted = self._active_filter()
         table = self.table
-        at_tail = table.cursor_row >= table.row_count - 1
-        fresh = [row for row in rows if wanted.matches(row)][-self.ring_size :]
-        for row in fresh:
-            table.add_row(*self.cells(row), key=str(row.id))
-            self._shown.append(row)
-        while len(self._shown) > self.ring_size:
-            table.remove_row(str(self._shown.popleft().id))
-        if fresh and at_tail:
-            table.move_cursor(row=table.row_count - 1, animate=False)
+        at_tail = table.cursor_row >= len(self._shown) - 1  # decided before the rows arrive
+        before = len(self._shown)
+        self._shown.extend(row for row in rows if not wanted or wanted.matches(row))
+        if len(self._shown) != before or before == self.ring_size:
+            table.show(self._shown, follow=at_tail)
 
     def rebuild(self) -> None:
         """Show the model's ring again, through the filter."""
         if not self.is_mounted:
             return
-        self.table.clear()
-        self._shown.clear()
-        self._append(list(self.rows))
+        wanted = self._active_filter()
+        self._shown = deque((row for row in self.rows if not wanted or wanted.matches(row)), maxlen=self.ring_size)
+        self.table.show(self._shown, follow=True)
 
     def selected(self) -> R | None:
         """The row under the cursor."""
         index = self.table.cursor_row
         return self._shown[index] if 0 <= index < len(self._shown) else None
+
+    def on_mount(self) -> None:
+        self.rebuild()
 
     def watch_follow(self) -> None:
         self.rebuild()
@@ -115,12 +106,12 @@ class StreamTable(Vertical, Generic[R]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.table.focus()
 
-    def action_tail(self) -> None:
-        self.table.move_cursor(row=self.table.row_count - 1)
+    def on_live_table_selected(self, event: LiveTable.Selected) -> None:
+        row = self.selected()
+        if row is not None:
+            self.post_message(OpenEntry(row.entry))
 
     def action_follow_row(self) -> None:
         row = self.selected()
         if row is not None and row.correlation_id:
-            from exchange_cli.tui.events import FollowCorrelation
-
             self.post_message(FollowCorrelation(row.correlation_id))
