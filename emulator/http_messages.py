@@ -1,0 +1,60 @@
+"""HTTP requests into ``func.HttpRequest`` and ``func.HttpResponse`` back out, as the Python worker does it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import azure.functions as func
+from aiohttp import web
+from azure.functions.http import HttpResponseConverter
+
+
+async def function_request(request: web.Request, route_params: dict[str, str]) -> func.HttpRequest:
+    """Build the function's request from what the host passes the worker: method, url, headers, query, route."""
+    body = await request.read()
+    return func.HttpRequest(
+        method=request.method,
+        url=str(request.url),
+        headers=dict(request.headers),
+        # The host hands the worker one value per query key; with a repeated key the last one wins there too.
+        params=dict(request.query),
+        route_params=route_params,
+        body=body,
+    )
+
+
+def trigger_details(request: func.HttpRequest) -> dict[str, Any]:
+    """Trigger metadata for binding expressions: route parameters, query, headers and top-level JSON body fields."""
+    details: dict[str, Any] = {}
+    try:
+        body = json.loads(request.get_body() or b"null")
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        details.update({k: v for k, v in body.items() if isinstance(v, str | int | float | bool)})
+    details.update({"Query": dict(request.params), "Headers": dict(request.headers), "Method": request.method})
+    details.update(request.params)
+    details.update(request.route_params)
+    return details
+
+
+def presented_key(request: web.Request) -> str | None:
+    """The function key in ``?code=`` or the ``x-functions-key`` header."""
+    return request.query.get("code") or request.headers.get("x-functions-key")
+
+
+def aiohttp_response(response: func.HttpResponse) -> web.Response:
+    """The function's response as is: status, headers, body; content type from mimetype and charset if unset."""
+    datum = HttpResponseConverter.encode(response, expected_type=None)
+    value = datum.value
+    headers = [(name, header.value) for name, header in value["headers"].items()]
+    for cookie in value.get("cookies") or []:
+        headers += [("Set-Cookie", morsel.OutputString()) for morsel in cookie.values()]
+    return web.Response(status=int(value["status_code"].value), headers=_multi(headers), body=value["body"].value)
+
+
+def _multi(pairs: list[tuple[str, str]]) -> Any:
+    from multidict import CIMultiDict
+
+    return CIMultiDict(pairs)

@@ -1,0 +1,32 @@
+"""What the HTTP server's request handlers (functions and admin endpoints) share, under one typed app key."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from emulator.functions import FunctionInfo
+from emulator.http_keys import FunctionKeys
+from emulator.invocation import Invoker
+from emulator.routes import RouteTable
+
+
+@dataclass
+class HttpState:
+    """The host's parts the handlers use."""
+
+    invoker: Invoker
+    functions: Sequence[FunctionInfo]
+    table: RouteTable
+    #: host.json's ``extensions.http.routePrefix`` without slashes ("" for none).
+    route_prefix: str
+    #: The deployment's keys when they are enforced, else None.
+    keys: FunctionKeys | None
+    #: Runs started by the admin endpoint (202 Accepted), awaited on drain.
+    background: set[asyncio.Task[object]] = field(default_factory=set)
+
+
+STATE = web.AppKey("state", HttpState)
