@@ -100,7 +100,9 @@ class ExchangeApp(App[None]):
     @work(thread=True, exclusive=True, group="catalog")
     def load_catalog(self) -> None:
         """Ask the host (or the journal) which functions are declared."""
-        specs = catalog.load(self.target.host, self.feed)
+        from exchange_cli.tui.target import app_settings
+
+        specs = catalog.load(self.target.host, self.feed, app_settings(self.target.deployment_dir))
         self.call_from_thread(self._declare, specs)
 
     def _declare(self, specs: list[catalog.FunctionSpec]) -> None:

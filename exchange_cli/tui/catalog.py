@@ -7,6 +7,8 @@ running host (``GET /admin/functions``) and falls back to the function list of t
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +16,7 @@ from emulator.devstate import DevState
 from exchange_cli.tui.feed import JournalFeed
 
 _DETAIL_KEYS = ("queueName", "schedule", "route", "path")
+_SETTING = re.compile(r"%([^%]+)%")
 
 
 @dataclass(frozen=True)
@@ -46,16 +49,21 @@ def _settings(binding: dict[str, Any]) -> dict[str, Any]:
     return {**binding, **(binding.get("settings") or {})}
 
 
-def _detail(binding: dict[str, Any]) -> str:
+def resolve_settings(text: str, settings: Mapping[str, str]) -> str:
+    """``%NAME%`` replaced by the app setting, as the host does for queue names and paths (unknown names stay)."""
+    return _SETTING.sub(lambda m: settings.get(m.group(1), m.group(0)), text)
+
+
+def _detail(binding: dict[str, Any], settings: Mapping[str, str] = {}) -> str:
     values = _settings(binding)
-    return next((str(values[k]) for k in _DETAIL_KEYS if values.get(k)), "")
+    return resolve_settings(next((str(values[k]) for k in _DETAIL_KEYS if values.get(k)), ""), settings)
 
 
 def _is_out(binding: dict[str, Any]) -> bool:
     return binding.get("direction") in ("out", "inout", 1, 2)
 
 
-def parse_function(raw: dict[str, Any]) -> FunctionSpec:
+def parse_function(raw: dict[str, Any], settings: Mapping[str, str] = {}) -> FunctionSpec:
     """A spec from a function.json-shaped dict (``trigger`` may be a dict, or folded into ``bindings``)."""
     bindings = [b for b in raw.get("bindings", []) if isinstance(b, dict)]
     trigger = raw.get("trigger")
@@ -63,26 +71,26 @@ def parse_function(raw: dict[str, Any]) -> FunctionSpec:
         trigger = next((b for b in bindings if str(b.get("type", "")).endswith("Trigger")), {"type": trigger or "?"})
     bindings = [b for b in bindings if b is not trigger]
     outputs = tuple(
-        f"{b.get('type')}:{_detail(b)}" if _detail(b) else str(b.get("type")) for b in bindings if _is_out(b)
+        f"{b.get('type')}:{_detail(b, settings)}" if _detail(b) else str(b.get("type")) for b in bindings if _is_out(b)
     )
     return FunctionSpec(
         name=str(raw.get("name", "?")),
         trigger=str(trigger.get("type", "?")).removesuffix("Trigger"),
-        trigger_detail=_detail(trigger),
+        trigger_detail=_detail(trigger, settings),
         outputs=outputs,
         disabled=bool(raw.get("disabled", False)) or raw.get("state") == "disabled",
     )
 
 
-def parse_functions(payload: Any) -> list[FunctionSpec]:
+def parse_functions(payload: Any, settings: Mapping[str, str] = {}) -> list[FunctionSpec]:
     """Specs from ``{"functions": [...]}`` or a bare list of dicts (or of bare names, as ``host.start`` has)."""
     items = payload.get("functions", []) if isinstance(payload, dict) else payload
     if not isinstance(items, list):
         return []
-    return [parse_function(item if isinstance(item, dict) else {"name": item}) for item in items]
+    return [parse_function(item if isinstance(item, dict) else {"name": item}, settings) for item in items]
 
 
-def load(host: DevState | None, feed: JournalFeed) -> list[FunctionSpec]:
+def load(host: DevState | None, feed: JournalFeed, settings: Mapping[str, str] = {}) -> list[FunctionSpec]:
     """The declared functions: from the running host if it answers, else from the journal.
 
     The journal's ``host.start`` entry may list only the names; triggers then come from the traffic seen.
@@ -94,7 +102,7 @@ def load(host: DevState | None, feed: JournalFeed) -> list[FunctionSpec]:
             status, body = request(host, "GET", "/admin/functions", timeout=3.0)
         except HostUnreachableError:
             status, body = 0, None
-        if status == 200 and (specs := parse_functions(body)):
+        if status == 200 and (specs := parse_functions(body, settings)):
             return specs
     started = feed.latest("host.start")
-    return parse_functions(started.data) if started is not None else []
+    return parse_functions(started.data, settings) if started is not None else []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,13 +37,22 @@ class TuiTarget:
     encoding: Encoding = "base64"
 
 
-def _settings_database_url(folder: Path) -> str | None:
+def _local_values(folder: Path) -> dict[str, str]:
     try:
         values = json.loads((folder / "local.settings.json").read_text()).get("Values", {})
     except (OSError, ValueError):
-        return None
-    url = values.get("DATABASE_URL")
-    return str(url) if url else None
+        return {}
+    return {str(k): str(v) for k, v in values.items()}
+
+
+def app_settings(folder: Path) -> dict[str, str]:
+    """The deployment's app settings: the environment, overridden by local.settings.json's ``Values``."""
+    return {**os.environ, **_local_values(folder)}
+
+
+def _settings_database_url(folder: Path) -> str | None:
+    # local.settings.json only: this process's own DATABASE_URL is not the host's
+    return _local_values(folder).get("DATABASE_URL") or None
 
 
 def _database_url(folder: Path, host: devstate.DevState | None) -> str | None:

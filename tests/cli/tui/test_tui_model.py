@@ -119,3 +119,14 @@ def test_graph_draws_each_source_and_what_follows_with_figures() -> None:
     assert "──▶ 1 · 0.0/min · 1 err  ▤ queue orders-poison" in text
     assert "──▶ declared, no traffic yet  ƒ enrich" in text
     assert "timer → nightly" in text
+
+
+def test_catalog_resolves_app_settings_in_queue_names_as_the_host_does() -> None:
+    raw = {"name": "ingest", "bindings": [
+        {"name": "msg", "type": "queueTrigger", "direction": "in", "queueName": "%IN%"},
+        {"name": "$return", "type": "queue", "direction": "out", "queueName": "%OUT%-x"},
+    ]}  # fmt: skip
+    [spec] = parse_functions([raw], {"IN": "orders"})
+
+    assert spec.trigger_queue == "orders"
+    assert spec.outputs == ("queue:%OUT%-x",)  # unknown settings stay visible
