@@ -200,3 +200,19 @@ async def test_a_journal_created_after_start_is_picked_up(tmp_path: object, targ
             await wait_for(pilot, lambda: app.model.entries_seen == 7)
         finally:
             journal.close()
+
+
+async def test_the_mouse_moves_the_cursor_and_a_second_click_opens_the_message(
+    journal: Journal, target: TuiTarget
+) -> None:
+    write_orders(journal, 1, 2)
+    app = make_app(target)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.click("#tabs Tab#--content-tab-messages")
+        await wait_for(pilot, lambda: len(stream_rows(app)) == 6)
+        table = app.query_one(MessagesView).table
+        await pilot.click(table, offset=(5, 2))  # the header is line 0: line 2 is the second row
+        assert table.cursor_row == 1
+        await pilot.click(table, offset=(5, 2))
+        await wait_for(pilot, lambda: isinstance(app.screen, MessageScreen))
+        assert app.screen.entry.kind == "message.out"  # type: ignore[attr-defined]
