@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "send": "exchange_cli.commands.queues:send",
     "test": "exchange_cli.commands.test:test",
     "trigger": "exchange_cli.commands.trigger:trigger",
+    "tui": "exchange_cli.commands.tui:tui",
     "update": "exchange_cli.commands.update:update",
 }
 
