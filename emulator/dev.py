@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,8 +39,15 @@ def worker_config(options: DevOptions, storage: str) -> dict[str, Any]:
     }
 
 
-def run_dev(options: DevOptions, say: Callable[[str], None]) -> None:
-    """Serve ``options.deployment_dir`` until SIGINT or SIGTERM; everything started here is stopped on the way out."""
+def run_dev(
+    options: DevOptions, say: Callable[[str], None], *, on_ready: Callable[[Supervisor], None] | None = None
+) -> None:
+    """Serve ``options.deployment_dir`` until SIGINT or SIGTERM (or ``Supervisor.shutdown``); everything started
+    here is stopped on the way out. ``on_ready`` gets the supervisor once the host can be attached to.
+
+    Run from another thread (the TUI owns the main one), it installs no signal handlers: stop it with
+    ``shutdown()``.
+    """
     options.deployment_dir = options.deployment_dir.resolve()
     deployment = load_deployment(options.deployment_dir)  # a broken host.json stops us before anything starts
     port = options.port or deployment.local.http_port or DEFAULT_HTTP_PORT
@@ -52,10 +60,13 @@ def run_dev(options: DevOptions, say: Callable[[str], None]) -> None:
         storage = endpoints.connection_string
         say(f"Azurite {'started' if managed else 'found'} on {endpoints.host}:{endpoints.queue_port}")
     supervisor = Supervisor(options, worker_config(options, storage), on_status=say)
-    previous = {sig: signal.signal(sig, lambda *_: supervisor.shutdown()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signals = (signal.SIGINT, signal.SIGTERM) if threading.current_thread() is threading.main_thread() else ()
+    previous = {sig: signal.signal(sig, lambda *_: supervisor.shutdown()) for sig in signals}
     try:
         devstate.write(options.deployment_dir, state_for(options, storage, port, os.getpid()))
         say(f"serving {options.deployment_dir} - HTTP on http://{options.bind}:{port}/ - Ctrl-C stops")
+        if on_ready is not None:
+            on_ready(supervisor)
         supervisor.serve(port)
     finally:
         for sig, handler in previous.items():

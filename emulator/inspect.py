@@ -51,13 +51,20 @@ def host_files(deployment: Path | None) -> HostFiles:
 
 def database_url_of(folder: Path, explicit: str | None = None) -> str:
     """The database a deployment's functions use; a relative SQLite path is relative to the deployment, as there."""
-    url = explicit or load_deployment(folder).local.values.get("DATABASE_URL")
+    url = explicit or _settings_database_url(folder)
     if url is None:
         return f"sqlite:///{folder / '.exchange' / 'exchange.db'}"
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
         return prefix + str((folder / url[len(prefix) :]).resolve())
     return resolve_database_url(url)
+
+
+def _settings_database_url(folder: Path) -> str | None:
+    """``DATABASE_URL`` from the deployment's local.settings.json (none when the folder is only a journal's)."""
+    if not (folder / "function_app.py").exists():
+        return None
+    return load_deployment(folder).local.values.get("DATABASE_URL")
 
 
 def recent(journal: Journal, limit: int, **filters: Any) -> list[JournalEntry]:

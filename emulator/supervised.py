@@ -70,9 +70,9 @@ def build_host(config: dict[str, Any], http_sock: socket.socket | None) -> Any:
 
 
 def _describe_failure(error: BaseException) -> str:
+    """The user's mistake as its readable message (file, line, what to do); anything else with its traceback."""
     if isinstance(error, ExchangeError):
-        details = getattr(error, "details", "")
-        return f"{error}\n{details}".rstrip() if details else str(error)
+        return str(error)
     return "".join(traceback.format_exception(error, limit=-8))
 
 

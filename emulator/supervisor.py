@@ -53,6 +53,8 @@ class DevOptions:
     journal_path: Path | None = None
     #: More folders to watch (the workspace's ``processors/``).
     watch_paths: list[Path] = field(default_factory=list)
+    #: Where the workers' output goes (None: this terminal). The TUI needs the terminal to itself.
+    log_path: Path | None = None
 
 
 def bind_http(bind: str, port: int) -> socket.socket:
@@ -102,7 +104,9 @@ class Supervisor:
         self.last_error: str | None = None
 
     def _spawn_spares(self) -> None:
-        self._spares = [WorkerProcess.spawn(i, self._http) for i in range(self.options.workers)]
+        self._spares = [
+            WorkerProcess.spawn(i, self._http, log=self.options.log_path) for i in range(self.options.workers)
+        ]
 
     def serve(self, http_port: int) -> None:
         """Bind, start the first generation, then reload on changes until :meth:`shutdown`."""
@@ -180,7 +184,7 @@ class Supervisor:
             else:
                 self._say(f"the replacement worker failed: {event.get('error')}")
                 fresh.stop(self.options.drain_timeout)
-            self._spares.append(WorkerProcess.spawn(worker.index, self._http))
+            self._spares.append(WorkerProcess.spawn(worker.index, self._http, log=self.options.log_path))
 
     def shutdown(self) -> None:
         """Ask :meth:`serve` to return (thread-safe; from a signal handler too)."""

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from emulator.control import ControlChannel
@@ -28,8 +29,13 @@ class WorkerProcess:
     index: int
 
     @classmethod
-    def spawn(cls, index: int, http_sock: socket.socket | None, env: dict[str, str] | None = None) -> WorkerProcess:
-        """Start a worker that imports the heavy libraries and waits, warm, for its ``load`` command."""
+    def spawn(
+        cls, index: int, http_sock: socket.socket | None, env: dict[str, str] | None = None, log: Path | None = None
+    ) -> WorkerProcess:
+        """Start a worker that imports the heavy libraries and waits, warm, for its ``load`` command.
+
+        Its output goes to this terminal, or appended to ``log``.
+        """
         parent, child = socket.socketpair()
         args = [sys.executable, "-m", "emulator.worker", "--control-fd", str(child.fileno()), "--index", str(index)]
         fds = [child.fileno()]
@@ -37,9 +43,20 @@ class WorkerProcess:
             args += ["--http-fd", str(http_sock.fileno())]
             fds.append(http_sock.fileno())
         # A session of its own: Ctrl-C reaches only the supervisor, which drains workers in order.
-        popen = subprocess.Popen(
-            args, pass_fds=fds, stdin=subprocess.DEVNULL, start_new_session=True, env=env or os.environ.copy()
-        )
+        out = log.open("ab") if log is not None else None
+        try:
+            popen = subprocess.Popen(
+                args,
+                pass_fds=fds,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT if out is not None else None,
+                start_new_session=True,
+                env=env or os.environ.copy(),
+            )
+        finally:
+            if out is not None:
+                out.close()
         child.close()
         return cls(popen, ControlChannel(parent), index)
 

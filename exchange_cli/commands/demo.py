@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -15,7 +16,8 @@ import click
 )
 @click.option("--no-traffic", is_flag=True, help="Do not send the sample orders.")
 @click.option("--no-reload", is_flag=True, help="Do not restart the host when files change.")
-def demo(folder: Path, port: int, storage: str | None, no_traffic: bool, no_reload: bool) -> None:
+@click.option("--no-tui", is_flag=True, help="One line per order instead of the live TUI.")
+def demo(folder: Path, port: int, storage: str | None, no_traffic: bool, no_reload: bool, no_tui: bool) -> None:
     """Start here: run a sample coffee pipeline.
 
     Generates a coffee-shop workspace in FOLDER (default ./exchange-demo) and runs it on the local host, as
@@ -26,5 +28,8 @@ def demo(folder: Path, port: int, storage: str | None, no_traffic: bool, no_relo
     from exchange_cli.demo import DemoOptions, run_demo
     from exchange_cli.demo.console import ConsoleView
 
-    options = DemoOptions(folder=folder, port=port, storage=storage, traffic=not no_traffic, reload=not no_reload)
+    tui = not no_tui and sys.stdout.isatty()
+    options = DemoOptions(
+        folder=folder, port=port, storage=storage, traffic=not no_traffic, reload=not no_reload, tui=tui
+    )
     run_demo(options, ConsoleView())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -42,7 +43,11 @@ def dev(
     enable_auth: bool,
     drain_timeout: float,
 ) -> None:
-    """Run the deployment in DEPLOYMENT_DIR (default: here) against Azurite, reloading on changes."""
+    """Run the deployment in DEPLOYMENT_DIR (default: here) against Azurite, reloading on changes.
+
+    On a terminal it opens the live TUI (the workers' output then goes to .exchange/dev.log); --no-tui, or output
+    that is not a terminal, gives a plain log stream.
+    """
     from emulator.dev import run_dev
     from emulator.supervisor import DevOptions
 
@@ -57,4 +62,9 @@ def dev(
         enable_auth=enable_auth,
         drain_timeout=drain_timeout,
     )
-    run_dev(options, _say)
+    if no_tui or not sys.stdout.isatty():
+        run_dev(options, _say)
+        return
+    from exchange_cli.tui.hosted import serve_with_tui
+
+    serve_with_tui(options)

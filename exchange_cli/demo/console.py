@@ -74,9 +74,19 @@ class ConsoleView:
 
     def __init__(self) -> None:
         self.arrow = _arrow()
+        #: Where lines go once the TUI owns the terminal (None: the terminal).
+        self.log_file: Path | None = None
+
+    def redirect(self, log_file: Path) -> None:
+        """Write lines to ``log_file`` from now on: the TUI shows the same things and owns the terminal."""
+        self.log_file = log_file
 
     def _line(self, tag: str, text: str, color: str | None = None) -> None:
         stamp = datetime.now().strftime("%H:%M:%S")
+        if self.log_file is not None:
+            with self.log_file.open("a", encoding="utf-8") as log:
+                log.write(f"[{stamp}] {tag:<5} {text}\n")
+            return
         click.echo(f"[{stamp}] {click.style(f'{tag:<5}', fg=color)} {text}")
 
     def intro(self, demo: DemoWorkspace, base_url: str) -> None:

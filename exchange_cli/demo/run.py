@@ -52,6 +52,8 @@ class DemoOptions:
     #: Send the sample orders once the host is up.
     traffic: bool = True
     reload: bool = True
+    #: Show the live TUI (on a terminal) instead of one line per order.
+    tui: bool = False
 
 
 def run_demo(options: DemoOptions, view: DemoView) -> DemoWorkspace:
@@ -91,7 +93,15 @@ def _serve(demo: DemoWorkspace, options: DemoOptions, view: DemoView) -> None:
         storage=options.storage,
         reload=options.reload,
     )
-    run_dev(dev, view.status)
+    if not options.tui:
+        run_dev(dev, view.status)
+        return
+    from exchange_cli.tui.hosted import serve_with_tui
+
+    redirect = getattr(view, "redirect", None)
+    if redirect is not None:
+        redirect(demo.deployment / ".exchange" / "demo.log")
+    serve_with_tui(dev)
 
 
 def narrate(journal: Journal, since_id: int, view: DemoView, stop: threading.Event, host_up: threading.Event) -> None:

@@ -12,7 +12,6 @@ from framework.errors import ExchangeError
 from framework.queues import Encoding
 
 JOURNAL_NAME = "journal.db"
-DATABASE_NAME = "exchange.db"
 
 
 class NothingToWatchError(ExchangeError):
@@ -50,19 +49,15 @@ def app_settings(folder: Path) -> dict[str, str]:
     return {**os.environ, **_local_values(folder)}
 
 
-def _settings_database_url(folder: Path) -> str | None:
-    # local.settings.json only: this process's own DATABASE_URL is not the host's
-    return _local_values(folder).get("DATABASE_URL") or None
-
-
 def _database_url(folder: Path, host: devstate.DevState | None) -> str | None:
-    if host is not None and host.database_url:
-        return host.database_url
-    explicit = _settings_database_url(folder)
-    if explicit:
-        return explicit
-    default = folder / ".exchange" / DATABASE_NAME
-    return f"sqlite:///{default}" if default.exists() else None
+    """The host's database, resolved as its workers resolve it (relative SQLite paths from the deployment folder);
+    None when a default SQLite file does not exist yet (nothing stored)."""
+    from emulator.inspect import database_url_of
+
+    url = database_url_of(folder, host.database_url if host is not None else None)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return None
+    return url
 
 
 def for_host(host: devstate.DevState, encoding: Encoding = "base64") -> TuiTarget:
