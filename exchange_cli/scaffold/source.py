@@ -28,10 +28,17 @@ _GIT = ["git", "-c", "user.name=exchange", "-c", "user.email=exchange@localhost"
 _GIT += ["-c", "tag.gpgsign=false", "-c", "init.defaultBranch=main", "-c", "core.autocrlf=false"]
 
 
+def _bundled_templates() -> Path:
+    """Inside an installed wheel, ``exchange_cli/_templates``; in a checkout (editable install), ``templates/``."""
+    package = Path(__file__).resolve().parents[1]
+    in_wheel = package / "_templates"
+    return in_wheel if in_wheel.is_dir() else package.parent / "templates"
+
+
 def installed_templates() -> Path:
     """The templates folder: ``$EXCHANGE_TEMPLATES`` (for template development), else the installed exchange's."""
     explicit = os.environ.get("EXCHANGE_TEMPLATES")
-    path = Path(explicit) if explicit else Path(__file__).resolve().parents[2] / "templates"
+    path = Path(explicit) if explicit else _bundled_templates()
     if not (path / "customer" / "copier.yml").is_file():
         raise ScaffoldError(
             f"exchange's templates are missing from {path}.",
