@@ -35,6 +35,8 @@ def worker_config(options: DevOptions, storage: str) -> dict[str, Any]:
         "database_url": options.database_url,
         "journal_path": str(options.journal_path) if options.journal_path else None,
         "enable_auth": options.enable_auth,
+        "lease_s": options.lease_s,
+        "journal_keep": options.journal_keep,
     }
 
 

@@ -52,15 +52,21 @@ def build_host(config: dict[str, Any], http_sock: socket.socket | None) -> Any:
     from emulator.deployment import load_deployment
     from emulator.host import Host
     from emulator.http_server import HttpOptions, HttpServer
-    from emulator.journal import Journal
+    from emulator.journal import JOURNAL_KEEP_ENTRIES, Journal
+    from emulator.queue_trigger import LEASE_S
     from emulator.run import default_journal_path
     from emulator.timer_trigger import TimerRunner
 
     deployment = load_deployment(Path(config["deployment_dir"]))
     os.chdir(deployment.path)  # as on Azure: the app root is the working directory (relative paths, SQLite URLs)
     journal_path = Path(config["journal_path"]) if config.get("journal_path") else default_journal_path(deployment.path)
+    journal = Journal(journal_path, keep_entries=int(config.get("journal_keep") or JOURNAL_KEEP_ENTRIES))
     host = Host(
-        deployment, storage=config["storage"], database_url=config.get("database_url"), journal=Journal(journal_path)
+        deployment,
+        storage=config["storage"],
+        database_url=config.get("database_url"),
+        journal=journal,
+        lease_s=float(config.get("lease_s") or LEASE_S),
     )
     host.functions  # noqa: B018 - index now: import errors surface at load, before anything is polled
     host.add_runner(TimerRunner())

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from emulator import devstate
+from emulator.journal import JOURNAL_KEEP_ENTRIES
+from emulator.queue_trigger import LEASE_S
 from emulator.workers import WorkerProcess, stop_all
 from framework.errors import ExchangeError
 
@@ -50,6 +52,10 @@ class DevOptions:
     enable_auth: bool = False
     #: Bound on finishing in-flight work when draining a worker.
     drain_timeout: float = 10.0
+    #: Queue message lease in seconds: how soon a killed worker's messages reappear (tests shorten it).
+    lease_s: float = LEASE_S
+    #: Journal entries kept (the newest); older ones are pruned.
+    journal_keep: int = JOURNAL_KEEP_ENTRIES
     journal_path: Path | None = None
     #: More folders to watch (the workspace's ``processors/``).
     watch_paths: list[Path] = field(default_factory=list)
