@@ -54,6 +54,12 @@ def run_dev(options: DevOptions, say: Callable[[str], None]) -> None:
         storage = endpoints.connection_string
         say(f"Azurite {'started' if managed else 'found'} on {endpoints.host}:{endpoints.queue_port}")
     supervisor = Supervisor(options, worker_config(options, storage), on_status=say)
+    try:
+        supervisor.bind(port)
+    except BaseException:
+        if managed is not None:
+            managed.stop()
+        raise
     previous = {sig: signal.signal(sig, lambda *_: supervisor.shutdown()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         devstate.write(options.deployment_dir, state_for(options, storage, port, os.getpid()))

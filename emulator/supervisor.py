@@ -110,9 +110,15 @@ class Supervisor:
     def _spawn_spares(self) -> None:
         self._spares = [WorkerProcess.spawn(i, self._http) for i in range(self.options.workers)]
 
-    def serve(self, http_port: int) -> None:
-        """Bind, start the first generation, then reload on changes until :meth:`shutdown`."""
+    def bind(self, http_port: int) -> None:
+        """Take the HTTP port now (before saying we serve on it); :meth:`serve` then uses this socket."""
         self._http = bind_http(self.options.bind, http_port)
+
+    def serve(self, http_port: int) -> None:
+        """Bind (unless :meth:`bind` did), start the first generation, then reload on changes until :meth:`shutdown`."""
+        if self._http is None:
+            self.bind(http_port)
+        assert self._http is not None
         changes: queue.Queue[set[Path]] = queue.Queue()
         if self.options.reload:  # watch before the first load: a save during start-up is not missed
             threading.Thread(target=self._watch, args=(changes,), name="watch", daemon=True).start()
@@ -150,17 +156,14 @@ class Supervisor:
         events = [worker.load(self.config) for worker in new]
         failed = next((e for e in events if e.get("event") == "load_failed"), None)
         if failed is not None:
-            stop_all(new + self.active, self.options.drain_timeout)
-            self.active = []
-            self.last_error = str(failed.get("error"))
-            self._say(f"the code failed to load; no queue is polled until it is fixed:\n{self.last_error}")
-            self._spawn_spares()
-            return False
+            return self._failed(new + self.active, "load", failed)
         loaded = time.monotonic()
         stop_all(self.active, self.options.drain_timeout)
+        self.active = []
         drained = time.monotonic()
-        for worker in new:
-            worker.start()
+        failed = next((e for e in (worker.start() for worker in new) if e.get("event") != "started"), None)
+        if failed is not None:
+            return self._failed(new, "start", failed)
         self.active, self.last_error = new, None
         self.generation += 1
         functions = events[0].get("functions", [])
@@ -170,6 +173,15 @@ class Supervisor:
         )
         self._spawn_spares()
         return True
+
+    def _failed(self, workers: list[WorkerProcess], step: str, event: dict[str, Any]) -> bool:
+        """Stop ``workers`` and say why the code did not ``step`` (load, start); warm spares wait for the fix."""
+        stop_all(workers, self.options.drain_timeout)
+        self.active = []
+        self.last_error = str(event.get("error"))
+        self._say(f"the code failed to {step}; no queue is polled until it is fixed:\n{self.last_error}")
+        self._spawn_spares()
+        return False
 
     def replace_dead_workers(self) -> None:
         """A worker that died (killed, crashed) is replaced by a warm one on the same code, as the host would."""
@@ -181,7 +193,9 @@ class Supervisor:
             worker.control.close()
             fresh = self._spares.pop()
             event = fresh.load(self.config)
-            if event.get("event") == "loaded" and fresh.start():
+            if event.get("event") == "loaded":
+                event = fresh.start()
+            if event.get("event") == "started":
                 self.active[i] = fresh
             else:
                 self._say(f"the replacement worker failed: {event.get('error')}")

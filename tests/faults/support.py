@@ -74,8 +74,9 @@ def push(storage: str, queue: str, orders: list[dict[str, str]]) -> None:
     send(storage, queue, [json.dumps(o) for o in orders])
 
 
-def queue_texts(storage: str, queue: str) -> list[str]:
-    """Every message on ``queue`` (decoded), left in place and visible; empty if the queue is missing."""
+def queue_texts(storage: str, queue: str, *, decode: bool = True) -> list[str]:
+    """Every message on ``queue`` (base64-decoded unless ``decode`` is False), left in place and visible; empty
+    if the queue is missing."""
     from azure.core.exceptions import ResourceNotFoundError
 
     client = queue_client(queue, storage)
@@ -83,7 +84,7 @@ def queue_texts(storage: str, queue: str) -> list[str]:
     try:
         while batch := list(client.receive_messages(max_messages=32, visibility_timeout=60)):
             held += batch
-        return [decode_body(m.content).decode("utf-8", errors="replace") for m in held]
+        return [decode_body(m.content).decode("utf-8", errors="replace") if decode else m.content for m in held]
     except ResourceNotFoundError:
         return []
     finally:
