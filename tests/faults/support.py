@@ -8,6 +8,8 @@ import os
 import signal
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -170,6 +172,21 @@ def postgres_answers(url: str) -> bool:
         return False
     finally:
         engine.dispose()
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A schema of its own in the test PostgreSQL (``EXCHANGE_TEST_DATABASE_URL`` or the shared server), dropped
+    at the end; the test is skipped when no PostgreSQL answers."""
+    import pytest
+
+    from emulator.pytest_plugin import postgres_schema
+
+    url = os.environ.get("EXCHANGE_TEST_DATABASE_URL", POSTGRES_URL)
+    if not url.startswith("postgresql") or not postgres_answers(url):
+        pytest.skip(f"no PostgreSQL at {url}")
+    with postgres_schema(url) as scoped:
+        yield scoped
 
 
 # -- processes ---------------------------------------------------------------------------------------------
