@@ -199,6 +199,8 @@ class QueuePoller:
         except MessageDecodeError as exc:
             await self._poison(lease, exc.message, hint=exc.hint)
             return
+        if time.monotonic() - lease.renewed_at > self.lease_s / 2 and not await self._renew_one(lease):
+            return  # waited so long for its turn that the lease may have lapsed, and it could not be renewed
         trigger = _trigger_message(message, body)
         body_text = body.decode("utf-8", errors="replace")
         self._journal("message.in", message, data={"body": truncate(body_text), "dequeue_count": dequeues})
@@ -276,20 +278,22 @@ class QueuePoller:
             # all at once: one after another, a slow queue service let the last leases of a batch run out
             await asyncio.gather(*(self._renew_one(lease) for lease in due))
 
-    async def _renew_one(self, lease: _Lease) -> None:
+    async def _renew_one(self, lease: _Lease) -> bool:
+        """Extend the lease; False when that failed (another receiver may hold the message now)."""
         assert self._client is not None
         async with lease.lock:
             if lease.settled:
-                return
+                return False
             try:
                 updated = await self._client.update_message(
                     lease.message.id, lease.pop_receipt, visibility_timeout=max(1, round(self.lease_s))
                 )
             except Exception as exc:  # Azurite unreachable for a moment: the next round tries again
                 log.warning("queue %s: could not renew the lease of message %s: %s", self.queue, lease.message.id, exc)
-                return
+                return False
             lease.pop_receipt = updated.pop_receipt or lease.pop_receipt
             lease.renewed_at = time.monotonic()
+            return True
 
     # -- draining --------------------------------------------------------------------------------------------
 

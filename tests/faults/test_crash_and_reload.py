@@ -35,8 +35,9 @@ from tests.faults.support import (
     spans,
 )
 
-#: Short leases, so that a killed worker's messages come back within seconds (the default is 30 s).
-LEASE_S = 2
+#: Short leases, so that a killed worker's messages come back within seconds (the default is 30 s); long enough
+#: that a loaded two-core machine renews them in time.
+LEASE_S = 4
 
 
 @dataclass
