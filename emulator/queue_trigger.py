@@ -144,7 +144,11 @@ class QueuePoller:
             batch = await self._receive(count)
         except Exception as exc:  # Azurite down or restarting: keep the host alive and try again
             if not self._unreachable:
-                log.warning("queue %s: receive failed (%s); retrying every second", self.queue, exc)
+                log.warning(
+                    "queue %s: receive failed (%s); retrying every second - is the queue service (Azurite) running?",
+                    self.queue,
+                    exc,
+                )
                 self._unreachable = True
             return None
         if self._unreachable:

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from framework.errors import ExchangeError
 from framework.failure import Failure
 from framework.message import Message
 from framework.unit_of_work import joined_session, unit_of_work
@@ -77,10 +78,16 @@ class Tracker:
                         processor=self.config.processor_name,
                         details=t.details,
                     )
-        except Exception:
+        except Exception as exc:
             if in_unit:  # the attempt's transaction is broken: the attempt fails and is retried
                 raise
-            _log.exception("could not record %d state transition(s) of message %s", len(pending), pending[0].message_id)
+            _log.warning(
+                "could not record %d state transition(s) of message %s: %s",
+                len(pending),
+                pending[0].message_id,
+                exc,
+                exc_info=_unexpected(exc),
+            )
 
     def error(self, message: Message, failure: Failure) -> None:
         """Record ``failure`` of ``message`` (in a transaction of its own)."""
@@ -97,5 +104,16 @@ class Tracker:
                 attempt=failure.attempt,
                 details={"category": failure.category.value},
             )
-        except Exception:
-            _log.exception("could not record the error of message %s: %s", message.message_id, failure.error_message)
+        except Exception as exc:
+            _log.warning(
+                "could not record the error of message %s (%s): %s",
+                message.message_id,
+                failure.error_message,
+                exc,
+                exc_info=_unexpected(exc),
+            )
+
+
+def _unexpected(exc: Exception) -> bool:
+    """A traceback helps only for surprises: an ExchangeError (database unreachable, ...) already says it all."""
+    return not isinstance(exc, ExchangeError)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import os
 import signal
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -272,3 +274,66 @@ def overlaps(found: list[Span]) -> list[tuple[Span, Span]]:
             if before.end is None or after.start < before.end:
                 clashes.append((before, after))
     return clashes
+
+
+# -- a database that goes away ----------------------------------------------------------------------------
+
+
+class TcpProxy:
+    """A real TCP proxy on a loopback port that a test can take down (refusing and cutting connections) and
+    bring back on the same port: a database server "unreachable for a while" without touching the server."""
+
+    def __init__(self, target_port: int, target_host: str = "127.0.0.1") -> None:
+        from emulator.azurite import free_port
+
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self._loop = asyncio.new_event_loop()
+        self._server: asyncio.Server | None = None
+        self._open: set[asyncio.StreamWriter] = set()
+        threading.Thread(target=self._loop.run_forever, name="tcp-proxy", daemon=True).start()
+
+    def start(self) -> None:
+        """Accept connections (again) on :attr:`port`."""
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(10)
+
+    def stop(self) -> None:
+        """Refuse new connections and cut the open ones."""
+        asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(10)
+
+    def close(self) -> None:
+        """Stop and end the proxy's thread."""
+        self.stop()
+        self._loop.call_soon_threadsafe(self._loop.stop)
+
+    async def _start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port, reuse_address=True)
+
+    async def _stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        for writer in list(self._open):
+            writer.transport.abort()
+        self._open.clear()
+
+    async def _serve(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        try:
+            server_r, server_w = await asyncio.open_connection(*self.target)
+        except OSError:
+            client_w.transport.abort()
+            return
+        self._open |= {client_w, server_w}
+        await asyncio.gather(self._pipe(client_r, server_w), self._pipe(server_r, client_w))
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            self._open.discard(writer)
+            writer.transport.abort()
