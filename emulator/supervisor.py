@@ -28,6 +28,9 @@ from framework.errors import ExchangeError
 log = logging.getLogger("exchange.dev")
 
 WATCHED_SUFFIXES = (".py", ".json")
+#: First pause before a failed replacement of a dead worker is tried again, and the longest.
+REPLACE_BACKOFF_S = 2.0
+REPLACE_BACKOFF_MAX_S = 30.0
 IGNORED_PARTS = {".exchange", "__pycache__", ".venv", "venv", ".git", ".pytest_cache", ".mypy_cache", "node_modules"}
 
 
@@ -106,6 +109,9 @@ class Supervisor:
         self._spares: list[WorkerProcess] = []
         self.generation = 0
         self.last_error: str | None = None
+        self._reported: set[int] = set()
+        self._replace_after = 0.0
+        self._replace_backoff = REPLACE_BACKOFF_S
 
     def _spawn_spares(self) -> None:
         self._spares = [WorkerProcess.spawn(i, self._http) for i in range(self.options.workers)]
@@ -179,27 +185,41 @@ class Supervisor:
         stop_all(workers, self.options.drain_timeout)
         self.active = []
         self.last_error = str(event.get("error"))
-        self._say(f"the code failed to {step}; no queue is polled until it is fixed:\n{self.last_error}")
+        what = "the code failed to load" if step == "load" else "the functions could not start"
+        self._say(f"{what}; no queue is polled until it is fixed (saving a file tries again):\n{self.last_error}")
         self._spawn_spares()
         return False
 
     def replace_dead_workers(self) -> None:
-        """A worker that died (killed, crashed) is replaced by a warm one on the same code, as the host would."""
+        """A worker that died (killed, crashed) is replaced by a warm one on the same code, as the host would.
+
+        A replacement that fails too (the queue service is down, say) is tried again after a pause that doubles up
+        to :data:`REPLACE_BACKOFF_MAX_S`, so an outage does not spin up a worker every half second.
+        """
+        if time.monotonic() < self._replace_after:
+            return
         for i, worker in enumerate(self.active):
             code = worker.popen.poll()
             if code is None or not self._spares:
                 continue
-            self._say(f"worker {worker.index} (pid {worker.pid}) exited with {code}; starting a new one")
-            worker.control.close()
+            if worker.pid not in self._reported:
+                self._reported.add(worker.pid)
+                self._say(f"worker {worker.index} (pid {worker.pid}) exited with {code}; starting a new one")
+                worker.control.close()
             fresh = self._spares.pop()
             event = fresh.load(self.config)
             if event.get("event") == "loaded":
                 event = fresh.start()
             if event.get("event") == "started":
                 self.active[i] = fresh
+                self._replace_backoff = REPLACE_BACKOFF_S
             else:
-                self._say(f"the replacement worker failed: {event.get('error')}")
+                self._say(
+                    f"the replacement worker failed; trying again in {self._replace_backoff:g} s:\n{event.get('error')}"
+                )
                 fresh.stop(self.options.drain_timeout)
+                self._replace_after = time.monotonic() + self._replace_backoff
+                self._replace_backoff = min(self._replace_backoff * 2, REPLACE_BACKOFF_MAX_S)
             self._spares.append(WorkerProcess.spawn(worker.index, self._http))
 
     def shutdown(self) -> None:

@@ -15,6 +15,7 @@ from emulator import azurite
 from emulator.queue_ops import send
 from framework import FileOutputHandler, Message, ProcessingResult, ProcessorConfig, ProcessorInterface, RetryPolicy
 from framework.factory import create_processor_handler
+from framework.storage import dev_connection_string
 from tests.cli.dev_support import DevProcess, make_deployment, wait_for
 from tests.faults.support import TcpProxy, postgres_database, queue_length, queue_texts
 
@@ -92,6 +93,20 @@ def test_exchange_dev_reports_azurite_gone_and_resumes_when_it_returns(tmp_path:
     log = dev.log()
     assert "Traceback" not in log
     assert log.count("receive failed") <= 2  # said once per outage (per poller), not once per poll
+
+
+def test_exchange_dev_without_a_queue_service_says_so_instead_of_crashing_workers(tmp_path: Path) -> None:
+    values = {"IN_QUEUE": "orders-in", "OUT_QUEUE": "orders-out"}
+    deployment = make_deployment(tmp_path / "orders", app="orders", values=values)
+    nobody = dev_connection_string(ports={kind: azurite.free_port() for kind in ("Blob", "Queue", "Table")})
+    dev = DevProcess(deployment, nobody, "--no-reload")
+    try:
+        dev.wait_for_log("the functions could not start; no queue is polled until it is fixed", timeout=60)
+        dev.wait_for_log("cannot reach the queue service for queue 'orders-in'")
+    finally:
+        dev.close()
+    assert "Traceback" not in dev.log()
+    assert "exited with" not in dev.log()  # reported, not a crash loop of workers
 
 
 def test_exchange_dev_keeps_every_order_while_the_database_is_unreachable(
