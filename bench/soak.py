@@ -102,7 +102,6 @@ def main() -> int:
 
 def soak(args: argparse.Namespace, root: Path, storage: str) -> list[Sample]:
     pipeline = make_pipeline(root / "pipeline", work_s=0.0)
-    journal_path = pipeline.path / ".exchange" / "journal.db"
     extra = ["--workers", str(args.workers), "--journal-keep", str(args.journal_keep), "--no-reload"]
     dev = DevProcess(pipeline.path, storage, *extra, "--database-url", f"sqlite:///{root / 'soak.db'}")
     sender = Sender(storage, pipeline.queues[0], args.rate)
@@ -116,11 +115,13 @@ def soak(args: argparse.Namespace, root: Path, storage: str) -> list[Sample]:
         print(
             f"{'t (s)':>6} {'supervisor MiB':>15} {'workers MiB':>22} {'journal rows':>13} {'backlog':>8} {'sent':>7}"
         )
+        # the workers now: their host.start entries are pruned from the journal later in the run
+        workers = [pid for pid in running_workers(pipeline.journal) if pid in children(dev.proc.pid)]
         sender.start()
         started = time.monotonic()
         while (elapsed := time.monotonic() - started) < args.minutes * 60:
             time.sleep(args.sample)
-            samples.append(look(dev, pipeline, storage, journal_path, elapsed + args.sample, sender.sent))
+            samples.append(look(dev, pipeline, workers, storage, elapsed + args.sample, sender.sent))
             show(samples[-1])
     finally:
         sender.stop.set()
@@ -128,13 +129,14 @@ def soak(args: argparse.Namespace, root: Path, storage: str) -> list[Sample]:
     return samples
 
 
-def look(dev: DevProcess, pipeline: Pipeline, storage: str, journal_path: Path, at_s: float, sent: int) -> Sample:
+def look(dev: DevProcess, pipeline: Pipeline, workers: list[int], storage: str, at_s: float, sent: int) -> Sample:
     """Memory of the supervisor and of its running workers (not the idle warm spares), journal, backlog."""
     own = set(children(dev.proc.pid))
+    journal_path = pipeline.path / ".exchange" / "journal.db"
     return Sample(
         at_s=at_s,
         supervisor_kib=rss_kib(dev.proc.pid),
-        workers_kib=[rss_kib(pid) for pid in running_workers(pipeline.journal) if pid in own],
+        workers_kib=[rss_kib(pid) for pid in workers if pid in own],
         journal_rows=journal_rows(journal_path),
         backlog=sum(queue_length(storage, q) for q in pipeline.queues),
         sent=sent,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import logging
 import os
 import time
 import traceback
@@ -32,6 +33,9 @@ from emulator.storage_io import StorageClients, connection_for
 from framework.context import correlation_context, current_correlation_id
 from framework.errors import ExchangeError
 from framework.queues import MessageDecodeError, MessageTooLargeError, encode_body
+
+#: One line per invocation (the plain log stream of ``exchange dev --no-tui``).
+fn_log = logging.getLogger("exchange.functions")
 
 
 class FunctionTimeoutError(ExchangeError):
@@ -131,9 +135,10 @@ class Invoker:
                 finally:  # cancelled (the host is draining) or not, the journal says how it ended
                     result.duration_ms = (time.perf_counter() - started) * 1000
                     self._journal_end(fn, result, cid, details)
-                return result
         finally:
             current_invocation.reset(scope)
+        _log_end(fn, result)  # outside the invocation: the host's line, not one of the function's journaled logs
+        return result
 
     async def _run(
         self, fn: FunctionInfo, trigger_value: Any, details: dict[str, Any], result: InvocationResult
@@ -269,7 +274,7 @@ class Invoker:
         self._journal(
             "invocation.start",
             function=fn.name,
-            queue=fn.trigger.settings.get("queueName"),
+            queue=_trigger_queue(fn),
             invocation_id=invocation_id,
             correlation_id=cid,
             message_id=details.get("Id"),
@@ -288,7 +293,7 @@ class Invoker:
         self._journal(
             "invocation.end",
             function=fn.name,
-            queue=fn.trigger.settings.get("queueName"),
+            queue=_trigger_queue(fn),
             status=_status(result),
             invocation_id=result.invocation_id,
             correlation_id=cid,
@@ -300,6 +305,27 @@ class Invoker:
         """Close storage clients and the thread pool (threads still running are not waited for)."""
         await self.clients.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _trigger_queue(fn: FunctionInfo) -> str | None:
+    """The trigger's queue with ``%Setting%`` resolved, as the poller reads it (None for other triggers)."""
+    raw = fn.trigger.settings.get("queueName")
+    if raw is None:
+        return None
+    try:
+        return bindings.queue_name(str(raw), where=fn.name)
+    except ExchangeError:
+        return str(raw)
+
+
+def _log_end(fn: FunctionInfo, result: InvocationResult) -> None:
+    """One line per invocation, as ``func start`` prints it; the traceback stays in the journal (and DEBUG)."""
+    head = f"Executed 'Functions.{fn.name}' ({{}}, Id={result.invocation_id}, Duration={result.duration_ms:.0f}ms)"
+    if result.error is None:
+        fn_log.info(head.format("Succeeded"))
+        return
+    fn_log.error(head.format("Failed") + f": {type(result.error).__name__}: {result.error}")
+    fn_log.debug("traceback of %s", result.invocation_id, exc_info=result.error)
 
 
 def _status(result: InvocationResult) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 from emulator import devstate
 from emulator.journal import JOURNAL_KEEP_ENTRIES
 from emulator.queue_trigger import LEASE_S
-from emulator.workers import WorkerProcess, stop_all
+from emulator.workers import WorkerProcess, drain_all, stop_all
 from framework.errors import ExchangeError
 
 log = logging.getLogger("exchange.dev")
@@ -164,7 +164,7 @@ class Supervisor:
         if failed is not None:
             return self._failed(new + self.active, "load", failed)
         loaded = time.monotonic()
-        stop_all(self.active, self.options.drain_timeout)
+        drain_all(self.active, self.options.drain_timeout)
         self.active = []
         drained = time.monotonic()
         failed = next((e for e in (worker.start() for worker in new) if e.get("event") != "started"), None)

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,8 +88,23 @@ class WorkerProcess:
 
 
 def stop_all(workers: list[WorkerProcess], timeout: float) -> None:
-    """Drain several workers at once (not one after another), then wait for each."""
+    """Drain several workers at once (not one after another), then wait for each to exit."""
     for worker in workers:
         worker.begin_drain(timeout)
     for worker in workers:
         worker.finish(timeout + 1.0)
+
+
+def drain_all(workers: list[WorkerProcess], timeout: float) -> None:
+    """Drain several workers at once and return as soon as each says it is drained (or the bound passes).
+
+    A drained worker has stopped receiving, finished or released its messages and flushed its journal; what is
+    left is interpreter teardown (a few hundred ms), which a reload need not wait for: it is reaped in the
+    background.
+    """
+    for worker in workers:
+        worker.begin_drain(timeout)
+    for worker in workers:
+        worker.control.wait("drained", timeout=timeout + 1.0)
+    if workers:
+        threading.Thread(target=stop_all, args=(workers, timeout), name="reap", daemon=True).start()

@@ -8,6 +8,7 @@ Engines are created on first use, never at import time.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Iterator
@@ -149,7 +150,7 @@ class Database:
                     self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         return self._engine
 
-    @property
+    @functools.cached_property
     def dialect(self) -> str:
         """The backend's name: ``sqlite``, ``postgresql``, ..."""
         return make_url(self.url).get_backend_name()

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from framework.context import current_correlation_id, current_tenant_id
+
 EventKind = Literal[
     "operation.start",
     "operation.end",
@@ -88,8 +90,6 @@ def capture() -> Iterator[list[Event]]:
 
 def emit(kind: EventKind, **data: Any) -> Event:
     """Publish an event, stamped with the current correlation id and tenant."""
-    from framework.context import current_correlation_id, current_tenant_id
-
     event = Event(kind, data, current_correlation_id(), current_tenant_id())
     if not _sinks:
         if _log.isEnabledFor(logging.DEBUG):

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["ProcessingErrorRecord", "ProcessingState", "StateTransition"]
+__all__ = ["ProcessingErrorRecord", "ProcessingState", "StateTransition", "TransitionRecord"]
 
 
 class ProcessingState(StrEnum):
@@ -57,6 +57,22 @@ class StateTransition:
             "details": self.details,
             "at": self.at.isoformat(),
         }
+
+
+@dataclass(frozen=True)
+class TransitionRecord:
+    """A transition to record: ``message_id`` went from ``from_state`` to ``to_state``."""
+
+    #: The message that moved.
+    message_id: str
+    #: The state it reached.
+    to_state: ProcessingState | str
+    #: The state it left (None for the first one).
+    from_state: ProcessingState | str | None = None
+    #: The entity concerned, if any.
+    entity_id: str | None = None
+    #: Anything else worth keeping (JSON values).
+    details: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

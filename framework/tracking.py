@@ -9,13 +9,13 @@ dead-lettered) matters more than its audit row. A transition's recorded time is 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from framework.errors import ExchangeError
 from framework.failure import Failure
 from framework.message import Message
-from framework.unit_of_work import joined_session, unit_of_work
+from framework.states import TransitionRecord
+from framework.unit_of_work import joined_session
 
 if TYPE_CHECKING:
     from framework.config import ProcessorConfig
@@ -24,22 +24,13 @@ if TYPE_CHECKING:
 _log = logging.getLogger("framework.handler")
 
 
-@dataclass(frozen=True)
-class _Transition:
-    message_id: str
-    to_state: str
-    from_state: str | None
-    entity_id: str | None
-    details: dict[str, Any] | None
-
-
 class Tracker:
     """Records one message's state transitions (when enabled) and error records (always)."""
 
     def __init__(self, context: ProcessorContext, config: ProcessorConfig) -> None:
         self.context = context
         self.config = config
-        self._pending: list[_Transition] = []
+        self._pending: list[TransitionRecord] = []
         #: The last state the message reached.
         self.state: str | None = None
 
@@ -58,7 +49,7 @@ class Tracker:
             return
         if entity_id is None and message.entity_reference is not None:
             entity_id = message.entity_reference.entity_id
-        self._pending.append(_Transition(message.message_id, to_state, from_state, entity_id, details))
+        self._pending.append(TransitionRecord(message.message_id, to_state, from_state, entity_id, details))
 
     def flush(self) -> None:
         """Write the noted transitions in one transaction (the unit of work in force, if any)."""
@@ -68,16 +59,7 @@ class Tracker:
         service = self.context.state_tracking_service
         in_unit = joined_session(service.database) is not None
         try:
-            with unit_of_work(service.database):
-                for t in pending:
-                    service.record_transition(
-                        t.message_id,
-                        t.to_state,
-                        from_state=t.from_state,
-                        entity_id=t.entity_id,
-                        processor=self.config.processor_name,
-                        details=t.details,
-                    )
+            service.record_transitions(pending, self.config.processor_name)
         except Exception as exc:
             if in_unit:  # the attempt's transaction is broken: the attempt fails and is retried
                 raise

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import cast
 
 import sqlalchemy as sa
 
@@ -43,18 +44,26 @@ def ensure_tenant(database: Database, tenant_id: str) -> None:
         return
     with database.session() as session:
         if session.get(TenantRow, tenant_id) is None:
-            session.execute(_insert_ignoring_duplicates(database.dialect).values(id=tenant_id, name=tenant_id))
+            table = cast(sa.Table, TenantRow.__table__)
+            statement = insert_if_new(table, database.dialect, ("id",))
+            session.execute((sa.insert(table) if statement is None else statement).values(id=tenant_id, name=tenant_id))
     database.known_tenants.add(tenant_id)
 
 
-def _insert_ignoring_duplicates(dialect: str) -> Any:
-    """INSERT INTO tenants that does nothing when another writer inserted the same tenant first."""
+@functools.cache
+def insert_if_new(table: sa.Table, dialect: str, key: tuple[str, ...]) -> sa.Insert | None:
+    """INSERT INTO ``table`` that does nothing when a row with the same ``key`` exists (a unique constraint).
+
+    None where the dialect has no ``ON CONFLICT`` (only SQLite and PostgreSQL are known to): read first there.
+    Built once per table and dialect, so its compiled form is cached too. Its result's ``rowcount`` says whether
+    it inserted (SQLAlchemy only keeps an INSERT's rowcount when asked to).
+    """
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        return pg_insert(TenantRow).on_conflict_do_nothing()
+        return pg_insert(table).on_conflict_do_nothing(index_elements=key).execution_options(preserve_rowcount=True)
     if dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        return sqlite_insert(TenantRow).on_conflict_do_nothing()
-    return sa.insert(TenantRow)
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=key).execution_options(preserve_rowcount=True)
+    return None

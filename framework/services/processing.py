@@ -1,9 +1,15 @@
 """Persisting entities: content hashing, duplicate detection and versions, safe with concurrent writers.
 
-Correctness under concurrency rests on the database, not on Python locks: the unique key of ``entities`` and of
-``(entity_id, version)`` reject a second writer that read the same state, and the write is then retried in a
-fresh transaction that sees the winner's row. PostgreSQL additionally locks the entity row (``FOR UPDATE``) and
-SQLite serialises writers (``BEGIN IMMEDIATE``), so retries are rare.
+A new entity — the common case — costs no read: its row is inserted with ``ON CONFLICT DO NOTHING`` (SQLite and
+PostgreSQL), and only when that inserts nothing is the existing row read, to tell a duplicate from a new version.
+Correctness under concurrency rests on the database, not on Python locks. A second writer of the same new key
+waits for the first one's transaction (PostgreSQL's unique index; SQLite's ``BEGIN IMMEDIATE`` serialises
+writers), then inserts nothing and reads the winner's row, which PostgreSQL locks (``FOR UPDATE``) until the end
+of the transaction, so versions are numbered one writer at a time. The unique key of ``(entity_id, version)``
+rejects anything that slips through, and the write is retried in a fresh transaction.
+
+The statements are SQLAlchemy Core, built once: on this path the ORM's unit-of-work flush cost more than the
+database itself.
 """
 
 from __future__ import annotations
@@ -12,21 +18,36 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from framework.entities import EntityResult, canonical_json, content_hash
 from framework.errors import ExchangeError
 from framework.events import EventKind, emit
 from framework.models import EntityRow, EntityVersionRow, utcnow
-from framework.services._base import Service, ensure_tenant, require_tenant
+from framework.services._base import Service, ensure_tenant, insert_if_new, require_tenant
 
 _log = logging.getLogger(__name__)
 #: How many fresh transactions a write gets when concurrent writers keep winning the race.
 MAX_WRITE_ATTEMPTS = 8
+
+_ENTITIES = cast(sa.Table, EntityRow.__table__)
+_VERSIONS = cast(sa.Table, EntityVersionRow.__table__)
+#: The entity's key: the columns of the unique constraint ``uq_entities_key``.
+_KEY = ("tenant_id", "canonical_type", "source", "external_id")
+_CURRENT = (
+    sa.select(_ENTITIES.c.id, _ENTITIES.c.version, _ENTITIES.c.content_hash, _ENTITIES.c.attributes)
+    .where(*(_ENTITIES.c[name] == sa.bindparam(name) for name in _KEY))
+    .with_for_update()
+)
+# The bound id is named apart from the columns: in an UPDATE, a parameter named like a column sets that column.
+#: The entity's row as _CURRENT reads it.
+_Current = sa.Row[Any, Any, Any, Any]
+_UPDATE = sa.update(_ENTITIES).where(_ENTITIES.c.id == sa.bindparam("entity_id_"))
+_INSERT_VERSION = sa.insert(_VERSIONS)
 
 
 @dataclass(frozen=True)
@@ -42,6 +63,15 @@ class _Write:
     attributes: dict[str, Any]
     metadata: dict[str, Any]
     detect_duplicates: bool
+
+    def key(self) -> dict[str, str]:
+        """The entity's key, as statement parameters."""
+        return {
+            "tenant_id": self.tenant_id,
+            "canonical_type": self.canonical_type,
+            "source": self.source,
+            "external_id": self.external_id,
+        }
 
 
 class ProcessingService(Service):
@@ -73,8 +103,8 @@ class ProcessingService(Service):
             source=source,
             content=normalised,
             content_hash=content_hash(normalised),
-            attributes=json.loads(canonical_json(custom_attributes or {})),
-            metadata=json.loads(canonical_json(metadata or {})),
+            attributes=_normalised(custom_attributes),
+            metadata=_normalised(metadata),
             detect_duplicates=bool(getattr(config, "enable_duplicate_detection", True)),
         )
         ensure_tenant(self.database, tenant_id)
@@ -96,9 +126,9 @@ class ProcessingService(Service):
         for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
             try:
                 with self.database.session() as session:
-                    return _write_once(session, write)
+                    return _write_once(session.connection(), self.database.dialect, write)
             except IntegrityError as exc:
-                # Another writer created the entity or took the version first: read again and redo.
+                # Another writer took the version first (or created the entity, where there is no ON CONFLICT).
                 _log.debug(
                     "write conflict on %s %r (attempt %d), retrying", write.canonical_type, write.external_id, attempt
                 )
@@ -111,65 +141,85 @@ class ProcessingService(Service):
         raise AssertionError("unreachable")
 
 
-def _write_once(session: Session, write: _Write) -> EntityResult:
-    """Read the entity and write what changed, in the caller's transaction."""
-    row = session.scalars(
-        sa.select(EntityRow)
-        .where(
-            EntityRow.tenant_id == write.tenant_id,
-            EntityRow.canonical_type == write.canonical_type,
-            EntityRow.source == write.source,
-            EntityRow.external_id == write.external_id,
-        )
-        .with_for_update()
-    ).one_or_none()
-    if row is None:
-        return _create(session, write)
-    attributes = {**row.attributes, **write.attributes}
-    if write.detect_duplicates and row.content_hash == write.content_hash:
-        if attributes != row.attributes:
-            row.attributes = attributes
-            row.updated_at = utcnow()
-        return EntityResult(row.id, row.version, True, False, row.content_hash, attributes)
-    row.version += 1
-    row.content = write.content
-    row.content_hash = write.content_hash
-    row.attributes = attributes
-    row.updated_at = utcnow()
-    session.add(_version(row, write))
-    session.flush()
-    return EntityResult(row.id, row.version, False, False, row.content_hash, attributes)
+def _normalised(values: dict[str, Any] | None) -> dict[str, Any]:
+    return json.loads(canonical_json(values)) if values else {}
 
 
-def _create(session: Session, write: _Write) -> EntityResult:
+def _write_once(connection: sa.Connection, dialect: str, write: _Write) -> EntityResult:
+    """Insert the entity, or read it and write what changed, in the caller's transaction."""
     now = utcnow()
-    row = EntityRow(
-        id=uuid.uuid4().hex,
-        tenant_id=write.tenant_id,
-        external_id=write.external_id,
-        canonical_type=write.canonical_type,
-        source=write.source,
-        version=1,
-        content=write.content,
-        content_hash=write.content_hash,
-        attributes=write.attributes,
-        created_at=now,
-        updated_at=now,
+    entity_id = uuid.uuid4().hex
+    for _ in range(MAX_WRITE_ATTEMPTS):
+        if _insert_entity(connection, dialect, write, entity_id, now):
+            _insert_version(connection, entity_id, 1, write, write.attributes, now)
+            return EntityResult(entity_id, 1, False, True, write.content_hash, dict(write.attributes))
+        current = connection.execute(_CURRENT, write.key()).one_or_none()
+        if current is not None:
+            return _update(connection, write, current, now)
+        # The row that was in the way is gone again (deleted meanwhile): insert once more.
+    raise ExchangeError(
+        f"The {write.canonical_type} {write.external_id!r} from {write.source!r} kept vanishing while persisted.",
+        hint="something deletes entities while they are written; stop it and retry",
     )
-    session.add(row)
-    session.flush()  # the entity row first: the version row refers to it
-    session.add(_version(row, write))
-    session.flush()
-    return EntityResult(row.id, 1, False, True, row.content_hash, dict(write.attributes))
 
 
-def _version(row: EntityRow, write: _Write) -> EntityVersionRow:
-    return EntityVersionRow(
-        entity_id=row.id,
-        version=row.version,
-        content=write.content,
-        content_hash=write.content_hash,
-        attributes=dict(row.attributes),
-        meta=write.metadata,
-        created_at=row.updated_at,
+def _insert_entity(connection: sa.Connection, dialect: str, write: _Write, entity_id: str, now: datetime) -> bool:
+    """Insert the entity unless its key exists; True when this call created it."""
+    values = {
+        **write.key(),
+        "id": entity_id,
+        "version": 1,
+        "content": write.content,
+        "content_hash": write.content_hash,
+        "attributes": write.attributes,
+        "created_at": now,
+        "updated_at": now,
+    }
+    statement = insert_if_new(_ENTITIES, dialect, _KEY)
+    if statement is None:  # no ON CONFLICT here: read first; a racing insert fails on the key and is retried
+        if connection.execute(_CURRENT, write.key()).first() is not None:
+            return False
+        statement = sa.insert(_ENTITIES).execution_options(preserve_rowcount=True)
+    return connection.execute(statement, values).rowcount == 1
+
+
+def _update(
+    connection: sa.Connection, write: _Write, current: sa.Row[Any, Any, Any, Any], now: datetime
+) -> EntityResult:
+    """The entity exists: merge the attributes; a new version unless the content is a duplicate."""
+    attributes = {**current.attributes, **write.attributes}
+    if write.detect_duplicates and current.content_hash == write.content_hash:
+        if attributes != current.attributes:
+            connection.execute(_UPDATE, {"entity_id_": current.id, "attributes": attributes, "updated_at": now})
+        return EntityResult(current.id, current.version, True, False, current.content_hash, attributes)
+    version = current.version + 1
+    connection.execute(
+        _UPDATE,
+        {
+            "entity_id_": current.id,
+            "version": version,
+            "content": write.content,
+            "content_hash": write.content_hash,
+            "attributes": attributes,
+            "updated_at": now,
+        },
+    )
+    _insert_version(connection, current.id, version, write, attributes, now)
+    return EntityResult(current.id, version, False, False, write.content_hash, attributes)
+
+
+def _insert_version(
+    connection: sa.Connection, entity_id: str, version: int, write: _Write, attributes: dict[str, Any], now: datetime
+) -> None:
+    connection.execute(
+        _INSERT_VERSION,
+        {
+            "entity_id": entity_id,
+            "version": version,
+            "content": write.content,
+            "content_hash": write.content_hash,
+            "attributes": attributes,
+            "metadata": write.metadata,
+            "created_at": now,
+        },
     )

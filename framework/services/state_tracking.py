@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 import sqlalchemy as sa
 
 from framework.context import current_correlation_id
 from framework.entities import canonical_json
 from framework.events import emit
-from framework.models import StateTransitionRow
+from framework.models import StateTransitionRow, utcnow
 from framework.services._base import Service, ensure_tenant, require_tenant
-from framework.states import ProcessingState, StateTransition
+from framework.states import ProcessingState, StateTransition, TransitionRecord
+
+_INSERT = sa.insert(cast(sa.Table, StateTransitionRow.__table__))
 
 
 class StateTrackingService(Service):
@@ -29,28 +32,42 @@ class StateTrackingService(Service):
         details: dict[str, Any] | None = None,
     ) -> None:
         """Record that ``message_id`` reached ``to_state``; emits ``state.transition`` once committed."""
+        self.record_transitions(
+            [TransitionRecord(message_id, str(to_state), from_state, entity_id, details)], processor
+        )
+
+    def record_transitions(self, transitions: Sequence[TransitionRecord], processor: str = "") -> None:
+        """Record several transitions of ``processor`` in one statement, in order; emits one event for each."""
         tenant_id = require_tenant("record_transition")
         ensure_tenant(self.database, tenant_id)
-        row = StateTransitionRow(
-            tenant_id=tenant_id,
-            entity_id=entity_id,
-            message_id=message_id,
-            correlation_id=current_correlation_id(),
-            processor=processor,
-            from_state=str(from_state) if from_state is not None else None,
-            to_state=str(to_state),
-            details=json.loads(canonical_json(details or {})),
-        )
+        correlation_id = current_correlation_id()
+        if not transitions:
+            return
+        rows = [
+            {
+                "tenant_id": tenant_id,
+                "entity_id": t.entity_id,
+                "message_id": t.message_id,
+                "correlation_id": correlation_id,
+                "processor": processor,
+                "from_state": str(t.from_state) if t.from_state is not None else None,
+                "to_state": str(t.to_state),
+                "details": json.loads(canonical_json(t.details)) if t.details else {},
+                "at": utcnow(),
+            }
+            for t in transitions
+        ]
         with self.database.session() as session:
-            session.add(row)
-        emit(
-            "state.transition",
-            message_id=message_id,
-            from_state=row.from_state,
-            to_state=row.to_state,
-            entity_id=entity_id,
-            processor=processor,
-        )
+            session.connection().execute(_INSERT, rows)
+        for row in rows:
+            emit(
+                "state.transition",
+                message_id=row["message_id"],
+                from_state=row["from_state"],
+                to_state=row["to_state"],
+                entity_id=row["entity_id"],
+                processor=processor,
+            )
 
     def get_transitions(self, message_id: str | None = None, entity_id: str | None = None) -> list[StateTransition]:
         """The current tenant's transitions (of one message and/or entity), oldest first."""

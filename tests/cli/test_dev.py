@@ -53,6 +53,7 @@ def test_dev_serves_queue_and_http_functions(
 
     assert out == [{"version": "v1", "body": {"order": 1}, "dequeue_count": 1}]
     assert http_get(dev.base_url + "/api/version") == "v1"
+    dev.wait_for_log("Executed 'Functions.relay' (Succeeded, Id=")
 
 
 def test_saving_a_file_reloads_the_code_in_a_fresh_worker(

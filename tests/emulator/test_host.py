@@ -173,3 +173,14 @@ def test_the_functions_see_the_hosts_storage_and_database_over_local_settings(
 
     assert os.environ["AzureWebJobsStorage"] == storage_connection_string
     assert os.environ["DATABASE_URL"] == "sqlite:///from-the-host.db"
+
+
+def test_invocation_entries_name_the_queue_with_app_settings_resolved(
+    tmp_path: Path, storage_connection_string: str, queue_name: str
+) -> None:
+    app = deploy("passthrough", tmp_path / "app", values={"IN_QUEUE": queue_name, "OUT_QUEUE": f"{queue_name}-o"})
+    with running(app, storage_connection_string) as host:
+        send(storage_connection_string, queue_name, "hello")
+        ends = wait_for(lambda: host.entries(kinds=["invocation.end"]), what="the invocation")
+
+    assert ends[0].queue == queue_name  # not "%IN_QUEUE%": the TUI and `exchange messages --queue` filter on it

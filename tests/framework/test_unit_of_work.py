@@ -152,7 +152,7 @@ def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
         time.sleep(0.01)
 
 
-def test_a_lost_race_for_a_new_entity_is_retried_as_a_write_conflict(
+def test_a_lost_race_for_a_new_entity_waits_for_the_winner_and_becomes_its_next_version(
     processor_context: ProcessorContext, database: Database
 ) -> None:
     if database.dialect != "postgresql":
@@ -190,5 +190,28 @@ def test_a_lost_race_for_a_new_entity_is_retried_as_a_write_conflict(
         second.join(timeout=10)
 
     assert [r.success for r in results] == [True, True]
-    assert [e.data["error_type"] for e in seen if e.kind == "processing.error"] == ["WriteConflictError"]
+    # The second insert did nothing once the first committed, and the second attempt made version 2 right away.
+    assert [e.data["error_type"] for e in seen if e.kind == "processing.error"] == []
     assert sorted(v["n"] for v in versions(processor_context, results[0].entities_created[0])) == [0, 1]
+
+
+def test_a_unique_violation_inside_an_attempt_is_retried_as_a_write_conflict(
+    processor_context: ProcessorContext,
+) -> None:
+    from framework.models import TenantRow
+
+    class ClashesOnce(ProcessorInterface):
+        def process(self, message: Message, context: ProcessorContext) -> ProcessingResult:
+            entity_id = context.persist_entity("O-7", "order", "clash", {"try": message.retry_count})
+            if message.retry_count == 0:
+                with context.database.session() as s:  # the unit's transaction already holds this tenant's row
+                    s.add(TenantRow(id="uow", name="uow"))
+                    s.flush()
+            return ProcessingResult.create_success(entities_created=[entity_id])
+
+    with capture() as seen:
+        result = handler_for(ClashesOnce(), processor_context).execute(Message())
+
+    assert result.success
+    assert [e.data["error_type"] for e in seen if e.kind == "processing.error"] == ["WriteConflictError"]
+    assert versions(processor_context, result.entities_created[0]) == [{"try": 1}]

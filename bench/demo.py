@@ -1,0 +1,76 @@
+"""How long a new user waits from `exchange demo` to the first stored entity, and to all sample orders.
+
+    python bench/demo.py [--port 7071] [--storage CONN] [--cold]
+
+Runs the real CLI in a subprocess in a fresh folder, polls the demo's SQLite database for `order` entities, then
+stops the demo with SIGINT (as Ctrl-C). Without --storage the demo manages Azurite itself (the default ports);
+--cold installs Azurite into an empty cache first (EXCHANGE_CACHE_DIR), as on a fresh machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+EXCHANGE = str(Path(sys.executable).parent / "exchange")
+SAMPLE_ORDERS = {"1", "2", "3", "5"}
+
+
+def stored_orders(database: Path) -> set[str]:
+    """External ids of the order entities stored so far."""
+    if not database.exists():
+        return set()
+    try:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=1) as conn:
+            rows = conn.execute("SELECT external_id FROM entities WHERE canonical_type = 'order'").fetchall()
+    except sqlite3.OperationalError:  # the table does not exist yet
+        return set()
+    return {row[0] for row in rows}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=7071)
+    parser.add_argument("--storage", default=None)
+    parser.add_argument("--cold", action="store_true", help="install Azurite into an empty cache first")
+    parser.add_argument("--timeout", type=float, default=180.0)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="exchange-demo-bench-"))
+    env = dict(os.environ, EXCHANGE_TEMPLATE_CACHE=str(work / "template-cache"))
+    if args.cold:
+        env["EXCHANGE_CACHE_DIR"] = str(work / "cache")
+    command = [EXCHANGE, "demo", str(work / "exchange-demo"), "--port", str(args.port)]
+    command += ["--storage", args.storage] if args.storage else []
+    database = work / "exchange-demo" / "deployments" / "coffee-shop" / ".exchange" / "coffee-shop.sqlite"
+    log = (work / "demo.log").open("wb")
+    started = time.monotonic()
+    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+    first = every = None
+    try:
+        while proc.poll() is None and time.monotonic() - started < args.timeout and every is None:
+            found = stored_orders(database)
+            now = time.monotonic() - started
+            first = first if first is not None or not found else now
+            every = now if found >= SAMPLE_ORDERS else None
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(60)
+        stopped = time.monotonic() - started
+        log.close()
+    print(f"command: {' '.join(command)}")
+    print(f"first entity after {first:.1f} s" if first is not None else "no entity stored")
+    print(f"all sample orders after {every:.1f} s" if every is not None else "not every sample order was stored")
+    print(f"exit code {code} after Ctrl-C ({stopped - (every or first or 0):.1f} s after the last measurement)")
+    print(f"log: {work / 'demo.log'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""Run the demo: prepare the workspace, serve it with ``run_dev`` (as ``exchange dev``), send sample orders once
+the host is up, and tell a :class:`DemoView` what happens, read back from the host's journal.
+
+Output goes only through the view, so the plain console (``exchange_cli.demo.console``) and a terminal UI can
+show the same run.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+from emulator.flows import Flow, FlowTracker
+from emulator.journal import Journal
+from exchange_cli.demo.traffic import Sent, send_samples
+from exchange_cli.demo.workspace import DemoWorkspace, prepare
+
+#: A flow whose routed message nobody read for this long is shown as waiting.
+IDLE_FLOW = timedelta(seconds=30)
+POLL_S = 0.2
+
+
+class DemoView(Protocol):
+    """What the demo tells its user; every method is called from any thread."""
+
+    def intro(self, demo: DemoWorkspace, base_url: str) -> None:
+        """The demo is ready to start: say what it is and what to try."""
+
+    def status(self, line: str) -> None:
+        """A line from the host's supervisor (Azurite, reloads, errors)."""
+
+    def sent(self, sent: Sent) -> None:
+        """A sample order was posted."""
+
+    def flow(self, flow: Flow) -> None:
+        """A piece of work went all the way through (or failed, or is stuck)."""
+
+
+@dataclass
+class DemoOptions:
+    """What ``exchange demo`` was asked to do."""
+
+    #: The demo workspace (created, or an earlier demo reused).
+    folder: Path = Path("exchange-demo")
+    port: int = 7071
+    bind: str = "127.0.0.1"
+    #: A storage connection string; None: Azurite, managed as ``exchange dev`` does.
+    storage: str | None = None
+    #: Send the sample orders once the host is up.
+    traffic: bool = True
+    reload: bool = True
+
+
+def run_demo(options: DemoOptions, view: DemoView) -> DemoWorkspace:
+    """Run the demo until SIGINT or SIGTERM; everything it started is stopped on the way out."""
+    from emulator.run import default_journal_path
+
+    demo = prepare(options.folder, http_port=options.port)
+    base_url = f"http://{options.bind}:{options.port}"
+    view.intro(demo, base_url)
+    journal = Journal(default_journal_path(demo.deployment))
+    stop, host_up = threading.Event(), threading.Event()
+    threads = [threading.Thread(target=narrate, args=(journal, journal.last_id(), view, stop, host_up), daemon=True)]
+    if options.traffic:
+        threads.append(threading.Thread(target=_traffic, args=(base_url, view, stop, host_up), daemon=True))
+    for thread in threads:
+        thread.start()
+    try:
+        _serve(demo, options, view)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=5)
+    return demo
+
+
+def _serve(demo: DemoWorkspace, options: DemoOptions, view: DemoView) -> None:
+    """Run the deployment as ``exchange dev`` does, until SIGINT or SIGTERM."""
+    from emulator.dev import run_dev
+    from emulator.supervisor import DevOptions
+
+    if options.storage is None:
+        _install_azurite(view)
+    dev = DevOptions(
+        deployment_dir=demo.deployment,
+        bind=options.bind,
+        port=options.port,
+        storage=options.storage,
+        reload=options.reload,
+    )
+    run_dev(dev, view.status)
+
+
+def narrate(journal: Journal, since_id: int, view: DemoView, stop: threading.Event, host_up: threading.Event) -> None:
+    """Follow the journal after ``since_id`` until ``stop``: set ``host_up`` at the host's start, report flows."""
+    tracker = FlowTracker()
+    while not stop.is_set():
+        for entry in journal.read(since_id, 500):
+            since_id = entry.id or since_id
+            if entry.kind == "host.start":
+                host_up.set()
+            for flow in tracker.feed(entry):
+                view.flow(flow)
+        for flow in tracker.expire(datetime.now(UTC), IDLE_FLOW):
+            view.flow(flow)
+        stop.wait(POLL_S)
+
+
+def _traffic(base_url: str, view: DemoView, stop: threading.Event, host_up: threading.Event) -> None:
+    while not (host_up.wait(POLL_S) or stop.is_set()):
+        pass
+    if not stop.is_set():
+        send_samples(f"{base_url}/api/orders", view.sent, stop)
+
+
+def _install_azurite(view: DemoView) -> None:
+    """Install Azurite before the host starts, saying why the first run takes a while."""
+    from emulator import azurite
+
+    if azurite.answers(azurite.AzuriteEndpoints()):  # one is running already: run_dev uses it
+        return
+    if not (azurite.cache_dir() / "node_modules" / "azurite").is_dir():
+        view.status(f"installing Azurite {azurite.AZURITE_VERSION} with npm (first run only, 15-30 s)")
+        azurite.install()
