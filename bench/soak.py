@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from emulator import azurite  # noqa: E402
 from emulator.queue_ops import send  # noqa: E402
-from tests.cli.dev_support import DevProcess  # noqa: E402
+from tests.cli.dev_support import DevProcess, wait_for  # noqa: E402
 from tests.faults.support import (  # noqa: E402
     Pipeline,
     children,
@@ -116,7 +116,14 @@ def soak(args: argparse.Namespace, root: Path, storage: str) -> list[Sample]:
             f"{'t (s)':>6} {'supervisor MiB':>15} {'workers MiB':>22} {'journal rows':>13} {'backlog':>8} {'sent':>7}"
         )
         # the workers now: their host.start entries are pruned from the journal later in the run
-        workers = [pid for pid in running_workers(pipeline.journal) if pid in children(dev.proc.pid)]
+        workers = wait_for(
+            lambda: (
+                (found := [p for p in running_workers(pipeline.journal) if p in children(dev.proc.pid)])
+                and len(found) == args.workers
+                and found
+            ),
+            what="every worker's host.start entry",
+        )
         sender.start()
         started = time.monotonic()
         while (elapsed := time.monotonic() - started) < args.minutes * 60:
