@@ -28,11 +28,15 @@ class ControlChannel:
         self._reader.start()
 
     def _read(self) -> None:
-        with self._sock.makefile("r", encoding="utf-8") as lines:
-            for line in lines:
-                if line.strip():
-                    self._events.put(json.loads(line))
-        self._events.put(None)  # the worker is gone
+        try:
+            with self._sock.makefile("r", encoding="utf-8") as lines:
+                for line in lines:
+                    if line.strip():
+                        self._events.put(json.loads(line))
+        except OSError:  # reset: the worker exited with a command of ours unread (it had already stopped)
+            pass
+        finally:
+            self._events.put(None)  # the worker is gone
 
     def send(self, cmd: str, **data: Any) -> bool:
         """Send a command; False when the worker is gone."""

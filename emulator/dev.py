@@ -36,6 +36,8 @@ def worker_config(options: DevOptions, storage: str) -> dict[str, Any]:
         "database_url": options.database_url,
         "journal_path": str(options.journal_path) if options.journal_path else None,
         "enable_auth": options.enable_auth,
+        "lease_s": options.lease_s,
+        "journal_keep": options.journal_keep,
     }
 
 
@@ -60,6 +62,12 @@ def run_dev(
         storage = endpoints.connection_string
         say(f"Azurite {'started' if managed else 'found'} on {endpoints.host}:{endpoints.queue_port}")
     supervisor = Supervisor(options, worker_config(options, storage), on_status=say)
+    try:
+        supervisor.bind(port)
+    except BaseException:
+        if managed is not None:
+            managed.stop()
+        raise
     signals = (signal.SIGINT, signal.SIGTERM) if threading.current_thread() is threading.main_thread() else ()
     previous = {sig: signal.signal(sig, lambda *_: supervisor.shutdown()) for sig in signals}
     try:

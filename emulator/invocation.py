@@ -32,7 +32,7 @@ from emulator.journal import InvocationScope, Journal, current_invocation, trunc
 from emulator.storage_io import StorageClients, connection_for
 from framework.context import correlation_context, current_correlation_id
 from framework.errors import ExchangeError
-from framework.queues import encode_body
+from framework.queues import MessageDecodeError, MessageTooLargeError, encode_body
 
 #: One line per invocation (the plain log stream of ``exchange dev --no-tui``).
 fn_log = logging.getLogger("exchange.functions")
@@ -238,7 +238,10 @@ class Invoker:
         queue = bindings.queue_name(str(binding.settings.get("queueName", "")), where=where, metadata=details)
         conn = connection_for(binding.settings.get("connection"), self.storage)
         encoding = self.config.queues.message_encoding
-        texts = [encode_body(body, encoding) for body in bodies]
+        try:
+            texts = [encode_body(body, encoding) for body in bodies]
+        except (MessageTooLargeError, MessageDecodeError) as exc:  # say which function and queue it was for
+            raise bindings.BindingError(f"{where}, queue {queue!r}: {exc.message}", hint=exc.hint) from exc
         ids = await asyncio.gather(*(self.clients.send(conn, queue, text) for text in texts))
         for body, message_id in zip(bodies, ids, strict=True):
             self._journal("message.out", function=fn.name, queue=queue, message_id=message_id, body=_text(body))

@@ -27,6 +27,8 @@ _log = logging.getLogger("emulator.journal")
 BODY_LIMIT = 4096
 FLUSH_INTERVAL_S = 0.1
 FLUSH_BATCH = 500
+#: How many of the newest entries a journal keeps by default.
+JOURNAL_KEEP_ENTRIES = 100_000
 #: Entries kept in memory while the journal file cannot be written.
 MAX_BUFFERED = 100_000
 _COLUMNS = ("at", "kind", "function", "queue", "status", "correlation_id", "invocation_id", "message_id", "pid", "data")
@@ -135,7 +137,7 @@ class Journal:
     """The journal file at ``path``: record from any thread, read from any process."""
 
     def __init__(
-        self, path: Path, *, keep_entries: int = 100_000, keep_days: float = 7.0, busy_timeout: float = 5.0
+        self, path: Path, *, keep_entries: int = JOURNAL_KEEP_ENTRIES, keep_days: float = 7.0, busy_timeout: float = 5.0
     ) -> None:
         self.path = Path(path)
         #: Seconds a write waits for another writer's lock.

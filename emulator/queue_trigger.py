@@ -29,7 +29,7 @@ from emulator.functions import FunctionInfo
 from emulator.journal import truncate
 from emulator.storage_io import async_queue_client, connection_for
 from framework.errors import StorageUnavailableError
-from framework.queues import MessageDecodeError, decode_body
+from framework.queues import Encoding, MessageDecodeError, decode_body
 
 if TYPE_CHECKING:
     from azure.storage.queue import QueueMessage as RawMessage
@@ -144,7 +144,11 @@ class QueuePoller:
             batch = await self._receive(count)
         except Exception as exc:  # Azurite down or restarting: keep the host alive and try again
             if not self._unreachable:
-                log.warning("queue %s: receive failed (%s); retrying every second", self.queue, exc)
+                log.warning(
+                    "queue %s: receive failed (%s); retrying every second - is the queue service (Azurite) running?",
+                    self.queue,
+                    exc,
+                )
                 self._unreachable = True
             return None
         if self._unreachable:
@@ -197,8 +201,10 @@ class QueuePoller:
         try:
             body = decode_body(message.content or "", encoding)
         except MessageDecodeError as exc:
-            await self._poison(lease, f"not valid {encoding}: {exc.message}")
+            await self._poison(lease, exc.message, hint=exc.hint)
             return
+        if time.monotonic() - lease.renewed_at > self.lease_s / 2 and not await self._renew_one(lease):
+            return  # waited so long for its turn that the lease may have lapsed, and it could not be renewed
         trigger = _trigger_message(message, body)
         body_text = body.decode("utf-8", errors="replace")
         self._journal("message.in", message, data={"body": truncate(body_text), "dequeue_count": dequeues})
@@ -225,17 +231,28 @@ class QueuePoller:
             "message.retry", lease.message, status="retry", data={"visible_in_s": visible_in, "error": _describe(error)}
         )
 
-    async def _poison(self, lease: _Lease, reason: str) -> None:
+    async def _poison(self, lease: _Lease, reason: str, hint: str | None = None) -> None:
+        """Copy the message to the poison queue, then delete it; say why, with its body and what to do."""
         message = lease.message
         self.stats.poisoned += 1
-        log.error("POISON queue %s message %s -> %s: %s", self.queue, message.id, self.poison_queue, reason)
+        body = _readable_body(message.content or "", self.settings.message_encoding)
+        hint = hint or f"fix the cause, then `exchange poison replay {self.queue}` puts it back on the queue"
         await self.invoker.clients.send(self._conn, self.poison_queue, message.content or "")
+        log.error(
+            "POISON queue %s message %s -> %s: %s\n  body: %s\n  hint: %s",
+            self.queue,
+            message.id,
+            self.poison_queue,
+            reason,
+            _snippet(body),
+            hint,
+        )
         await self._settle(lease, "delete")
         self._journal(
             "message.poison",
             message,
             status="poison",
-            data={"reason": reason, "poison_queue": self.poison_queue, "body": truncate(message.content or "")},
+            data={"reason": reason, "poison_queue": self.poison_queue, "body": truncate(body)},
         )
 
     async def _settle(self, lease: _Lease, action: str, visibility_s: float | None = None) -> None:
@@ -261,24 +278,26 @@ class QueuePoller:
         while True:
             await asyncio.sleep(interval / 2)
             now = time.monotonic()
-            for lease in list(self._leases.values()):
-                if now - lease.renewed_at >= interval:
-                    await self._renew_one(lease)
+            due = [lease for lease in self._leases.values() if now - lease.renewed_at >= interval]
+            # all at once: one after another, a slow queue service let the last leases of a batch run out
+            await asyncio.gather(*(self._renew_one(lease) for lease in due))
 
-    async def _renew_one(self, lease: _Lease) -> None:
+    async def _renew_one(self, lease: _Lease) -> bool:
+        """Extend the lease; False when that failed (another receiver may hold the message now)."""
         assert self._client is not None
         async with lease.lock:
             if lease.settled:
-                return
+                return False
             try:
                 updated = await self._client.update_message(
                     lease.message.id, lease.pop_receipt, visibility_timeout=max(1, round(self.lease_s))
                 )
             except Exception as exc:  # Azurite unreachable for a moment: the next round tries again
                 log.warning("queue %s: could not renew the lease of message %s: %s", self.queue, lease.message.id, exc)
-                return
+                return False
             lease.pop_receipt = updated.pop_receipt or lease.pop_receipt
             lease.renewed_at = time.monotonic()
+            return True
 
     # -- draining --------------------------------------------------------------------------------------------
 
@@ -332,6 +351,21 @@ def _trigger_message(message: RawMessage, body: bytes) -> QueueMessage:
         time_next_visible=message.next_visible_on,
         pop_receipt=message.pop_receipt,
     )
+
+
+def _readable_body(text: str, encoding: Encoding) -> str:
+    """The decoded body when it decodes as UTF-8 text, else the raw text as it sits on the queue."""
+    try:
+        return decode_body(text, encoding).decode("utf-8")
+    except (MessageDecodeError, UnicodeDecodeError):
+        return text
+
+
+def _snippet(body: str, limit: int = 80) -> str:
+    """A one-line glimpse of a body for the log."""
+    if not body:
+        return "(empty)"
+    return repr(body[:limit]) + (f" ... ({len(body):,} characters)" if len(body) > limit else "")
 
 
 def _describe(error: BaseException | None) -> str:

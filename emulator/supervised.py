@@ -17,6 +17,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import traceback
 from pathlib import Path
 from typing import Any
@@ -52,17 +53,23 @@ def build_host(config: dict[str, Any], http_sock: socket.socket | None) -> Any:
     from emulator.deployment import load_deployment
     from emulator.host import Host
     from emulator.http_server import HttpOptions, HttpServer
-    from emulator.journal import Journal
+    from emulator.journal import JOURNAL_KEEP_ENTRIES, Journal
+    from emulator.queue_trigger import LEASE_S
     from emulator.run import default_journal_path
-    from emulator.timer_trigger import TimerRunner
+    from emulator.timer_trigger import TimerRunner, check_schedules
 
     deployment = load_deployment(Path(config["deployment_dir"]))
     os.chdir(deployment.path)  # as on Azure: the app root is the working directory (relative paths, SQLite URLs)
     journal_path = Path(config["journal_path"]) if config.get("journal_path") else default_journal_path(deployment.path)
+    journal = Journal(journal_path, keep_entries=int(config.get("journal_keep") or JOURNAL_KEEP_ENTRIES))
     host = Host(
-        deployment, storage=config["storage"], database_url=config.get("database_url"), journal=Journal(journal_path)
+        deployment,
+        storage=config["storage"],
+        database_url=config.get("database_url"),
+        journal=journal,
+        lease_s=float(config.get("lease_s") or LEASE_S),
     )
-    host.functions  # noqa: B018 - index now: import errors surface at load, before anything is polled
+    check_schedules(deployment, host.functions)  # index now: errors surface at load, before anything is polled
     host.add_runner(TimerRunner())
     if http_sock is not None:
         host.add_runner(HttpServer(HttpOptions(sock=http_sock, enable_auth=bool(config.get("enable_auth")))))
@@ -70,10 +77,26 @@ def build_host(config: dict[str, Any], http_sock: socket.socket | None) -> Any:
 
 
 def _describe_failure(error: BaseException) -> str:
-    """The user's mistake as its readable message (file, line, what to do); anything else with its traceback."""
+    """What the user sees: an ExchangeError's message and hint (it names the file and line), never a traceback;
+    anything else is exchange's own bug, shown with its traceback."""
     if isinstance(error, ExchangeError):
         return str(error)
     return "".join(traceback.format_exception(error, limit=-8))
+
+
+def _journal_failure(config: dict[str, Any], event: str, error: BaseException) -> None:
+    """Keep the whole traceback in the journal (``exchange messages``), where a screen has no room for it."""
+    from emulator.journal import Journal
+    from emulator.run import default_journal_path
+
+    path = Path(config["journal_path"]) if config.get("journal_path") else None
+    try:
+        journal = Journal(path or default_journal_path(Path(config["deployment_dir"])))
+    except (OSError, sqlite3.Error):
+        return  # the screen still shows what went wrong
+    traceback_text = getattr(error, "details", "") or "".join(traceback.format_exception(error))
+    journal.record("host.error", status=event, data={"error": str(error), "traceback": traceback_text})
+    journal.close()
 
 
 class Worker:
@@ -93,9 +116,21 @@ class Worker:
         try:
             self._host = build_host(config, self._http_sock)
         except BaseException as error:  # user code may raise anything at import time: report it, never die silently
+            _journal_failure(config, "load_failed", error)
             self.say("load_failed", error=_describe_failure(error))
             return
         self.say("loaded", functions=[fn.name for fn in self._host.functions])
+
+    async def start(self) -> bool:
+        """Start the triggers; on failure (storage unreachable, ...) say why, stop what started and return False."""
+        try:
+            await self._host.start()
+        except Exception as error:  # reported to the supervisor, which shows it; this worker then exits
+            self.say("start_failed", error=_describe_failure(error))
+            await self.drain(0.0)
+            return False
+        self.say("started")
+        return True
 
     async def drain(self, timeout: float) -> None:
         if self._host is not None:
@@ -126,8 +161,8 @@ class Worker:
             if cmd["cmd"] == "load":
                 self.load(cmd["config"])
             elif cmd["cmd"] == "start" and self._host is not None:
-                await self._host.start()
-                self.say("started")
+                if not await self.start():
+                    return
             elif cmd["cmd"] == "drain":
                 await self.drain(float(cmd.get("timeout", 10.0)))
                 return

@@ -20,12 +20,17 @@ from pathlib import Path
 from typing import Any
 
 from emulator import devstate
+from emulator.journal import JOURNAL_KEEP_ENTRIES
+from emulator.queue_trigger import LEASE_S
 from emulator.workers import WorkerProcess, drain_all, stop_all
 from framework.errors import ExchangeError
 
 log = logging.getLogger("exchange.dev")
 
 WATCHED_SUFFIXES = (".py", ".json")
+#: First pause before a failed replacement of a dead worker is tried again, and the longest.
+REPLACE_BACKOFF_S = 2.0
+REPLACE_BACKOFF_MAX_S = 30.0
 IGNORED_PARTS = {".exchange", "__pycache__", ".venv", "venv", ".git", ".pytest_cache", ".mypy_cache", "node_modules"}
 
 
@@ -50,6 +55,10 @@ class DevOptions:
     enable_auth: bool = False
     #: Bound on finishing in-flight work when draining a worker.
     drain_timeout: float = 10.0
+    #: Queue message lease in seconds: how soon a killed worker's messages reappear (tests shorten it).
+    lease_s: float = LEASE_S
+    #: Journal entries kept (the newest); older ones are pruned.
+    journal_keep: int = JOURNAL_KEEP_ENTRIES
     journal_path: Path | None = None
     #: More folders to watch (the workspace's ``processors/``).
     watch_paths: list[Path] = field(default_factory=list)
@@ -102,15 +111,24 @@ class Supervisor:
         self._spares: list[WorkerProcess] = []
         self.generation = 0
         self.last_error: str | None = None
+        self._reported: set[int] = set()
+        self._replace_after = 0.0
+        self._replace_backoff = REPLACE_BACKOFF_S
 
     def _spawn_spares(self) -> None:
         self._spares = [
             WorkerProcess.spawn(i, self._http, log=self.options.log_path) for i in range(self.options.workers)
         ]
 
-    def serve(self, http_port: int) -> None:
-        """Bind, start the first generation, then reload on changes until :meth:`shutdown`."""
+    def bind(self, http_port: int) -> None:
+        """Take the HTTP port now (before saying we serve on it); :meth:`serve` then uses this socket."""
         self._http = bind_http(self.options.bind, http_port)
+
+    def serve(self, http_port: int) -> None:
+        """Bind (unless :meth:`bind` did), start the first generation, then reload on changes until :meth:`shutdown`."""
+        if self._http is None:
+            self.bind(http_port)
+        assert self._http is not None
         changes: queue.Queue[set[Path]] = queue.Queue()
         if self.options.reload:  # watch before the first load: a save during start-up is not missed
             threading.Thread(target=self._watch, args=(changes,), name="watch", daemon=True).start()
@@ -148,17 +166,14 @@ class Supervisor:
         events = [worker.load(self.config) for worker in new]
         failed = next((e for e in events if e.get("event") == "load_failed"), None)
         if failed is not None:
-            stop_all(new + self.active, self.options.drain_timeout)
-            self.active = []
-            self.last_error = str(failed.get("error"))
-            self._say(f"the code failed to load; no queue is polled until it is fixed:\n{self.last_error}")
-            self._spawn_spares()
-            return False
+            return self._failed(new + self.active, "load", failed)
         loaded = time.monotonic()
         drain_all(self.active, self.options.drain_timeout)
+        self.active = []
         drained = time.monotonic()
-        for worker in new:
-            worker.start()
+        failed = next((e for e in (worker.start() for worker in new) if e.get("event") != "started"), None)
+        if failed is not None:
+            return self._failed(new, "start", failed)
         self.active, self.last_error = new, None
         self.generation += 1
         functions = events[0].get("functions", [])
@@ -169,21 +184,46 @@ class Supervisor:
         self._spawn_spares()
         return True
 
+    def _failed(self, workers: list[WorkerProcess], step: str, event: dict[str, Any]) -> bool:
+        """Stop ``workers`` and say why the code did not ``step`` (load, start); warm spares wait for the fix."""
+        stop_all(workers, self.options.drain_timeout)
+        self.active = []
+        self.last_error = str(event.get("error"))
+        what = "the code failed to load" if step == "load" else "the functions could not start"
+        self._say(f"{what}; no queue is polled until it is fixed (saving a file tries again):\n{self.last_error}")
+        self._spawn_spares()
+        return False
+
     def replace_dead_workers(self) -> None:
-        """A worker that died (killed, crashed) is replaced by a warm one on the same code, as the host would."""
+        """A worker that died (killed, crashed) is replaced by a warm one on the same code, as the host would.
+
+        A replacement that fails too (the queue service is down, say) is tried again after a pause that doubles up
+        to :data:`REPLACE_BACKOFF_MAX_S`, so an outage does not spin up a worker every half second.
+        """
+        if time.monotonic() < self._replace_after:
+            return
         for i, worker in enumerate(self.active):
             code = worker.popen.poll()
             if code is None or not self._spares:
                 continue
-            self._say(f"worker {worker.index} (pid {worker.pid}) exited with {code}; starting a new one")
-            worker.control.close()
+            if worker.pid not in self._reported:
+                self._reported.add(worker.pid)
+                self._say(f"worker {worker.index} (pid {worker.pid}) exited with {code}; starting a new one")
+                worker.control.close()
             fresh = self._spares.pop()
             event = fresh.load(self.config)
-            if event.get("event") == "loaded" and fresh.start():
+            if event.get("event") == "loaded":
+                event = fresh.start()
+            if event.get("event") == "started":
                 self.active[i] = fresh
+                self._replace_backoff = REPLACE_BACKOFF_S
             else:
-                self._say(f"the replacement worker failed: {event.get('error')}")
+                self._say(
+                    f"the replacement worker failed; trying again in {self._replace_backoff:g} s:\n{event.get('error')}"
+                )
                 fresh.stop(self.options.drain_timeout)
+                self._replace_after = time.monotonic() + self._replace_backoff
+                self._replace_backoff = min(self._replace_backoff * 2, REPLACE_BACKOFF_MAX_S)
             self._spares.append(WorkerProcess.spawn(worker.index, self._http, log=self.options.log_path))
 
     def shutdown(self) -> None:

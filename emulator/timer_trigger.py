@@ -141,6 +141,14 @@ def _report_crash(task: asyncio.Task[None]) -> None:
         log.error("%s stopped: its schedule no longer runs", task.get_name(), exc_info=task.exception())
 
 
+def check_schedules(deployment: Deployment, functions: Sequence[FunctionInfo]) -> None:
+    """Read every enabled timer's schedule now: a bad one fails loading (naming the function), before any poll."""
+    settings, now = _app_settings(deployment), datetime.now(UTC)
+    for fn in functions:
+        if _is_timer(fn):
+            TimerFunction.from_function(fn, settings, now)
+
+
 def _is_timer(fn: FunctionInfo) -> bool:
     return fn.trigger_kind == "timer" and not fn.disabled
 

@@ -73,10 +73,11 @@ class WorkerProcess:
         event = self.control.wait("loaded", "load_failed", timeout=LOAD_TIMEOUT_S)
         return event or {"event": "load_failed", "error": f"worker {self.index} stopped while loading the code"}
 
-    def start(self) -> bool:
-        """Start the triggers; True once the worker says they run."""
+    def start(self) -> dict[str, Any]:
+        """Start the triggers; the ``started`` or ``start_failed`` event."""
         self.control.send("start")
-        return self.control.wait("started", timeout=LOAD_TIMEOUT_S) is not None
+        event = self.control.wait("started", "start_failed", timeout=LOAD_TIMEOUT_S)
+        return event or {"event": "start_failed", "error": f"worker {self.index} stopped while starting"}
 
     def begin_drain(self, timeout: float) -> None:
         """Ask the worker to stop receiving and finish in-flight work within ``timeout`` s, then exit."""

@@ -105,12 +105,16 @@ def _tune_sqlite(engine: Engine) -> None:
 
 
 def _unavailable_on_connect_failure(ctx: ExceptionContext) -> BaseException | None:
-    """A failure to connect at all (no Connection yet) becomes a DatabaseUnavailableError."""
-    if ctx.connection is not None or not isinstance(ctx.original_exception, Exception):
+    """A failure to connect at all (no Connection yet), or a connection lost on the way (the server went away),
+    becomes a DatabaseUnavailableError."""
+    if not isinstance(ctx.original_exception, Exception):
+        return None
+    if ctx.connection is not None and not ctx.is_disconnect:
         return None
     url = ctx.engine.url if ctx.engine is not None else "?"
+    what = "Cannot connect to" if ctx.connection is None else "Lost the connection to"
     return DatabaseUnavailableError(
-        f"Cannot connect to the database {safe_url(url)}: {ctx.original_exception}".strip(),
+        f"{what} the database {safe_url(url)}: {ctx.original_exception}".strip(),
         hint="start the database server or fix DATABASE_URL (unset it to use the local SQLite file "
         "./.exchange/exchange.db)",
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from framework.errors import ExchangeError
 from framework.failure import Failure
 from framework.message import Message
 from framework.states import TransitionRecord
@@ -59,10 +60,16 @@ class Tracker:
         in_unit = joined_session(service.database) is not None
         try:
             service.record_transitions(pending, self.config.processor_name)
-        except Exception:
+        except Exception as exc:
             if in_unit:  # the attempt's transaction is broken: the attempt fails and is retried
                 raise
-            _log.exception("could not record %d state transition(s) of message %s", len(pending), pending[0].message_id)
+            _log.warning(
+                "could not record %d state transition(s) of message %s: %s",
+                len(pending),
+                pending[0].message_id,
+                exc,
+                exc_info=_unexpected(exc),
+            )
 
     def error(self, message: Message, failure: Failure) -> None:
         """Record ``failure`` of ``message`` (in a transaction of its own)."""
@@ -79,5 +86,16 @@ class Tracker:
                 attempt=failure.attempt,
                 details={"category": failure.category.value},
             )
-        except Exception:
-            _log.exception("could not record the error of message %s: %s", message.message_id, failure.error_message)
+        except Exception as exc:
+            _log.warning(
+                "could not record the error of message %s (%s): %s",
+                message.message_id,
+                failure.error_message,
+                exc,
+                exc_info=_unexpected(exc),
+            )
+
+
+def _unexpected(exc: Exception) -> bool:
+    """A traceback helps only for surprises: an ExchangeError (database unreachable, ...) already says it all."""
+    return not isinstance(exc, ExchangeError)

@@ -31,6 +31,15 @@ def _say(line: str) -> None:
     "--enable-auth", is_flag=True, help="Enforce function keys on HTTP functions (keys in .exchange/keys.json)."
 )
 @click.option("--drain-timeout", type=float, default=10.0, show_default=True, help="Seconds to finish in-flight work.")
+@click.option(
+    "--lease",
+    type=click.FloatRange(min=1.0),
+    default=None,
+    help="Seconds a received queue message stays leased; a killed worker's messages reappear after it [default: 30].",
+)
+@click.option(
+    "--journal-keep", type=click.IntRange(min=100), default=None, help="Newest journal entries kept [default: 100000]."
+)
 def dev(
     deployment_dir: Path,
     no_tui: bool,
@@ -42,6 +51,8 @@ def dev(
     no_reload: bool,
     enable_auth: bool,
     drain_timeout: float,
+    lease: float | None,
+    journal_keep: int | None,
 ) -> None:
     """Run the deployment in DEPLOYMENT_DIR (default: here) against Azurite, reloading on changes.
 
@@ -62,6 +73,10 @@ def dev(
         enable_auth=enable_auth,
         drain_timeout=drain_timeout,
     )
+    if lease is not None:
+        options.lease_s = lease
+    if journal_keep is not None:
+        options.journal_keep = journal_keep
     if no_tui or not sys.stdout.isatty():
         run_dev(options, _say)
         return

@@ -20,9 +20,11 @@ APPS = Path(__file__).parent / "apps"
 T = TypeVar("T")
 
 
-def make_deployment(target: Path, app: str = "reloadable", values: dict[str, str] | None = None) -> Path:
-    """Copy fixture app ``app`` into ``target`` with host.json and local.settings.json."""
-    shutil.copytree(APPS / app, target)
+def make_deployment(
+    target: Path, app: str = "reloadable", values: dict[str, str] | None = None, apps: Path = APPS
+) -> Path:
+    """Copy fixture app ``app`` (a folder under ``apps``) into ``target`` with host.json and local.settings.json."""
+    shutil.copytree(apps / app, target)
     (target / "host.json").write_text(json.dumps({"version": "2.0"}))
     settings = {"IsEncrypted": False, "Values": {"FUNCTIONS_WORKER_RUNTIME": "python", **(values or {})}}
     (target / "local.settings.json").write_text(json.dumps(settings))
