@@ -38,6 +38,10 @@ class ProcessorConfig:
     #: Re-raise a retryable failure once retries are exhausted (instead of dead-lettering), so that the
     #: Functions host's own queue retry and poison queue apply.
     raise_on_failure: bool = False
+    #: When the framework's own database or storage is unreachable after the retries, raise to the host instead
+    #: of dead-lettering: the message stays on its queue and is processed when the service is back (or reaches
+    #: the poison queue after ``maxDequeueCount``), rather than needing a replay by hand.
+    raise_on_outage: bool = True
 
     def __post_init__(self) -> None:
         if self.dead_letter_queue is not None:
@@ -56,4 +60,5 @@ class ProcessorConfig:
             "deliver_routed_messages": self.deliver_routed_messages,
             "atomic_attempts": self.atomic_attempts,
             "raise_on_failure": self.raise_on_failure,
+            "raise_on_outage": self.raise_on_outage,
         }

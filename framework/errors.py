@@ -68,3 +68,7 @@ class DeadLetterError(ExchangeError):
 
 class WriteConflictError(ExchangeError):
     """Inside an attempt's unit of work, a concurrent writer took the same entity first; retry the attempt."""
+
+
+class ServiceOutageError(ProcessingFailedError):
+    """The database or storage the framework needs is unreachable: raised to the host so the message is kept."""

@@ -11,7 +11,9 @@ The flow of :meth:`ProcessorHandler.execute`:
 4. a failed attempt is recorded as an error; retryable (not validation, the processor's ``can_retry`` and the
    result's ``can_retry`` agree, the policy allows its type) and attempts left: ``retrying``, sleep the backoff,
    ``message.retry_count`` + 1, again;
-5. failed for good: ``failed``; then, if ``raise_on_failure`` and the error was retryable,
+5. failed for good: ``failed``; then, when the framework's own database or storage was unreachable
+   (``raise_on_outage``, on by default), :class:`ServiceOutageError` is raised so that the message stays on its
+   queue and is processed when the service returns; if ``raise_on_failure`` and the error was retryable,
    :class:`ProcessingFailedError` is raised so the Functions host's retry and poison queue apply; otherwise the
    message is put on the dead-letter queue (``dead_lettered``) and the failed result is returned.
 
@@ -35,7 +37,13 @@ from framework.classify import ErrorCategory, classify
 from framework.config import ProcessorConfig
 from framework.context import correlation_context, current_tenant_id, tenant_context
 from framework.deadletter import send_dead_letter
-from framework.errors import MessageFormatError, ProcessingFailedError
+from framework.errors import (
+    DatabaseUnavailableError,
+    MessageFormatError,
+    ProcessingFailedError,
+    ServiceOutageError,
+    StorageUnavailableError,
+)
 from framework.failure import Failure
 from framework.message import Message
 from framework.metrics import registry
@@ -291,6 +299,11 @@ class ProcessorHandler:
     ) -> ProcessingResult:
         tracker.transition(message, "failed", tracker.state, details=failure.to_dict())
         tracker.flush()
+        if self.config.raise_on_outage and isinstance(error, (DatabaseUnavailableError, StorageUnavailableError)):
+            raise ServiceOutageError(
+                f"{self.name} could not process message {message.message_id}: {error.message}",
+                hint="the message stays on its queue and is retried when the service is back",
+            ) from error
         if self.config.raise_on_failure and failure.retryable:
             raise ProcessingFailedError(
                 f"{self.name} failed on message {message.message_id} after {failure.attempt} attempt(s): "

@@ -277,3 +277,30 @@ def test_handle_message_dead_letters_data_that_is_not_a_message(
 def test_a_process_returning_something_else_fails_clearly(make_handler: Callable[..., ProcessorHandler]) -> None:
     result = make_handler(Returns(lambda: {"success": True}), dead_letter_queue=None).execute(Message())
     assert not result.success and "not a ProcessingResult" in (result.error_message or "")
+
+
+def test_an_unreachable_database_is_raised_to_the_host_so_the_message_stays_on_its_queue(
+    make_handler: Callable[..., ProcessorHandler], dead_letters: str, queue_reader: Reader
+) -> None:
+    from framework.errors import DatabaseUnavailableError, ServiceOutageError
+
+    outage = DatabaseUnavailableError("Cannot connect to the database postgresql://127.0.0.1:1/x.")
+    handler = make_handler(Flaky(failures=99, error=outage))
+
+    with pytest.raises(ServiceOutageError, match="stays on its queue") as raised:
+        handler.execute(Message(payload={"id": "o-1"}))
+
+    assert isinstance(raised.value.__cause__, DatabaseUnavailableError)
+    assert queue_reader(dead_letters) == []  # not dead-lettered: the host keeps the message and retries it
+
+
+def test_raise_on_outage_off_dead_letters_an_outage_like_any_failure(
+    make_handler: Callable[..., ProcessorHandler], dead_letters: str, queue_reader: Reader
+) -> None:
+    from framework.errors import DatabaseUnavailableError
+
+    outage = DatabaseUnavailableError("Cannot connect to the database postgresql://127.0.0.1:1/x.")
+    handler = make_handler(Flaky(failures=99, error=outage), raise_on_outage=False)
+
+    assert not handler.execute(Message(payload={"id": "o-1"})).success
+    assert len(queue_reader(dead_letters)) == 1
