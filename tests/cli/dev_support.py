@@ -40,27 +40,24 @@ def http_get(url: str) -> str | None:
         return None
 
 
-class DevProcess:
-    """``exchange dev`` as a user runs it, with its output in a file."""
+class ExchangeProcess:
+    """An ``exchange`` command run as a user runs it, in a subprocess, with its output in a file."""
 
-    def __init__(self, deployment: Path, storage: str, *extra: str) -> None:
-        self.port = free_port()
-        self.log_path = deployment.parent / f"{deployment.name}-dev.log"
+    def __init__(self, log_path: Path, *args: str) -> None:
+        self.log_path = log_path
         self._log = self.log_path.open("wb")
-        args = [sys.executable, "-m", "exchange_cli", "dev", str(deployment), "--no-tui", "--port", str(self.port)]
         self.proc = subprocess.Popen(
-            [*args, "--storage", storage, *extra], stdout=self._log, stderr=subprocess.STDOUT, env=os.environ.copy()
+            [sys.executable, "-m", "exchange_cli", *args],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=os.environ.copy(),
         )
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
     def wait_for_log(self, text: str, timeout: float = 30.0) -> None:
-        wait_for(lambda: text in self.log() or self.proc.poll() is not None, timeout, f"{text!r} in the dev log")
+        wait_for(lambda: text in self.log() or self.proc.poll() is not None, timeout, f"{text!r} in the log")
         assert text in self.log(), self.log()
 
     def interrupt(self, timeout: float = 30.0) -> int:
@@ -73,3 +70,16 @@ class DevProcess:
             self.proc.kill()
             self.proc.wait()
         self._log.close()
+
+
+class DevProcess(ExchangeProcess):
+    """``exchange dev DEPLOYMENT --no-tui --port P --storage S``."""
+
+    def __init__(self, deployment: Path, storage: str, *extra: str) -> None:
+        self.port = free_port()
+        args = ["dev", str(deployment), "--no-tui", "--port", str(self.port), "--storage", storage, *extra]
+        super().__init__(deployment.parent / f"{deployment.name}-dev.log", *args)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,41 +18,24 @@ from emulator.azurite import free_port
 from emulator.queue_ops import peek
 from exchange_cli.demo.workspace import prepare
 from exchange_cli.main import cli
-from tests.cli.dev_support import wait_for
+from tests.cli.dev_support import ExchangeProcess, wait_for
 
 SAMPLE_ORDER_IDS = {"1", "2", "3", "5"}  # order 4 has no drink_type
 PROCESSORS = ("barista", "coffee_order", "daily_special", "orders")
 
 
-class DemoProcess:
-    """``exchange demo FOLDER --port P --storage S`` with its output in a file."""
+class DemoProcess(ExchangeProcess):
+    """``exchange demo FOLDER --port P --storage S``."""
 
     def __init__(self, folder: Path, storage: str) -> None:
         self.folder = folder
         self.port = free_port()
-        self.log_path = folder.parent / "demo.log"
-        self._log = self.log_path.open("wb")
-        args = [sys.executable, "-m", "exchange_cli", "demo", str(folder), "--port", str(self.port)]
-        self.proc = subprocess.Popen(
-            [*args, "--storage", storage], stdout=self._log, stderr=subprocess.STDOUT, env=os.environ.copy()
-        )
+        args = ["demo", str(folder), "--port", str(self.port), "--storage", storage]
+        super().__init__(folder.parent / "demo.log", *args)
 
     @property
     def deployment(self) -> Path:
         return self.folder / "deployments" / "coffee-shop" / "azure"
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def interrupt(self, timeout: float = 30.0) -> int:
-        self.proc.send_signal(signal.SIGINT)
-        return self.proc.wait(timeout)
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self._log.close()
 
 
 @pytest.fixture
