@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from handler_support import Flaky
 
+from emulator.testing import wait_for
 from framework import (
     Database,
     EntityNotFoundError,
@@ -142,14 +142,6 @@ def test_concurrent_attempts_on_one_new_entity_all_succeed(processor_context: Pr
     assert [r.success for r in results] == [True] * 4, [r.error_message for r in results]
     assert len({r.entities_created[0] for r in results}) == 1
     assert sorted(v["n"] for v in versions(processor_context, results[0].entities_created[0])) == [0, 1, 2, 3]
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.01)
 
 
 def test_a_lost_race_for_a_new_entity_waits_for_the_winner_and_becomes_its_next_version(

@@ -5,12 +5,12 @@ from __future__ import annotations
 import base64
 import json
 import socket
-import time
 from collections.abc import Callable
 
 import pytest
 
 from emulator.pytest_plugin import QueueMessageSeen
+from emulator.testing import wait_for
 from framework import Message, ProcessingResult, QueueOutputHandler
 from framework.events import capture
 from framework.storage import dev_connection_string, queue_client
@@ -78,8 +78,5 @@ def test_visibility_timeout_and_time_to_live_are_passed_to_the_queue(storage_env
     client = queue_client(queue_name, storage_env)
 
     assert list(client.peek_messages()) == []  # hidden for a second
-    deadline = time.monotonic() + 10
-    while not (seen := list(client.peek_messages())):
-        assert time.monotonic() < deadline, "the message never became visible"
-        time.sleep(0.05)
+    seen = wait_for(lambda: list(client.peek_messages()), timeout=10, what="the message to become visible")
     assert abs((seen[0].expires_on - seen[0].inserted_on).total_seconds() - 60) < 2
