@@ -86,3 +86,9 @@ def find(start: Path) -> DevState:
         f"No `exchange dev` is running for {start}.",
         hint="start one with `exchange dev` in the deployment folder, or pass --deployment (or --storage)",
     )
+
+
+def locate(folder: Path) -> DevState | None:
+    """The host running the deployment ``folder`` (None when it is not running); when ``folder`` is not itself a
+    deployment (a workspace), the one host running under it, raising :class:`NoRunningHostError` otherwise."""
+    return read(folder) if (folder / "function_app.py").exists() else find(folder)

@@ -40,9 +40,7 @@ class HostFiles:
 def host_files(deployment: Path | None) -> HostFiles:
     """The running host's files for ``deployment`` (or the current folder), else the deployment's defaults."""
     folder = (deployment or Path.cwd()).resolve()
-    state = devstate.read(folder)
-    if state is None and not (folder / "function_app.py").exists():
-        state = devstate.find(folder)  # a workspace with one running deployment
+    state = devstate.locate(folder)
     if state is not None:
         folder = Path(state.deployment_dir)
     journal = Path(state.journal_path) if state and state.journal_path else default_journal_path(folder)

@@ -318,13 +318,17 @@ def _trigger_queue(fn: FunctionInfo) -> str | None:
         return str(raw)
 
 
+def _executed(fn: FunctionInfo, result: InvocationResult, outcome: str) -> str:
+    return f"Executed 'Functions.{fn.name}' ({outcome}, Id={result.invocation_id}, Duration={result.duration_ms:.0f}ms)"
+
+
 def _log_end(fn: FunctionInfo, result: InvocationResult) -> None:
     """One line per invocation, as ``func start`` prints it; the traceback stays in the journal (and DEBUG)."""
-    head = f"Executed 'Functions.{fn.name}' ({{}}, Id={result.invocation_id}, Duration={result.duration_ms:.0f}ms)"
     if result.error is None:
-        fn_log.info(head.format("Succeeded"))
+        if fn_log.isEnabledFor(logging.INFO):  # on the hot path: format only when someone reads it
+            fn_log.info(_executed(fn, result, "Succeeded"))
         return
-    fn_log.error(head.format("Failed") + f": {type(result.error).__name__}: {result.error}")
+    fn_log.error(f"{_executed(fn, result, 'Failed')}: {type(result.error).__name__}: {result.error}")
     fn_log.debug("traceback of %s", result.invocation_id, exc_info=result.error)
 
 

@@ -34,12 +34,10 @@ def _deployment_encoding(folder: Path) -> Encoding:
 def resolve(deployment: Path | None, storage: str | None) -> Target:
     """``--storage`` if given, else the running host's storage, else ``AzureWebJobsStorage`` / Azurite defaults."""
     folder = (deployment or Path.cwd()).resolve()
-    host = devstate.read(folder)
-    if host is None and storage is None:
-        try:
-            host = devstate.find(folder)
-        except devstate.NoRunningHostError:
-            host = None
+    try:
+        host = devstate.locate(folder) if storage is None else devstate.read(folder)
+    except devstate.NoRunningHostError:
+        host = None  # nothing runs: the environment's storage, else Azurite's defaults
     if host is not None:
         folder = Path(host.deployment_dir)
     conn = storage or (host.storage if host else None) or os.environ.get("AzureWebJobsStorage")
