@@ -1,13 +1,69 @@
-"""Shared test set-up: the exchange pytest plugin (installed as an entry point) provides the fixtures."""
+"""Shared test set-up: the exchange pytest plugin (installed as an entry point) provides the fixtures.
+
+Test lanes are set here, from what a test uses, so nobody has to remember to mark a test:
+
+- ``azurite``: the test (or a fixture it uses) needs the session's Azurite;
+- ``subprocess``: it starts processes other than ``git`` (``exchange dev``, workers, Azurite, a fresh interpreter) —
+  modules that do mark themselves ``pytestmark = pytest.mark.subprocess``, and the fast lane proves they did: a test
+  selected with ``-m unit`` that starts such a process fails, naming the process;
+- ``unit``: everything else, the fast lane (``pytest -m unit``).
+- ``slow`` tests (load, soak) run only when asked for with ``-m slow``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+#: Processes a unit test may start: git serves copier its templates and costs milliseconds.
+_CHEAP_PROCESSES = {"git"}
+_started: list[str] = []
+#: Fixtures that reach the session's Azurite (``storage_connection_string`` asks for it at run time).
+_AZURITE_FIXTURES = {"azurite", "storage_connection_string", "storage_env", "queue_reader"}
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Long tests (``@pytest.mark.slow``: load, soak) run only when asked for with ``-m slow``."""
-    if "slow" in (config.getoption("markexpr") or ""):
-        return
+    """Mark each test with its lane; skip ``slow`` tests unless ``-m slow`` asks for them."""
+    run_slow = "slow" in (config.getoption("markexpr") or "")
     skip = pytest.mark.skip(reason="slow: run with -m slow")
     for item in items:
-        if "slow" in item.keywords:
+        if _AZURITE_FIXTURES & set(getattr(item, "fixturenames", ())) and "azurite" not in item.keywords:
+            item.add_marker(pytest.mark.azurite)
+        if not any(lane in item.keywords for lane in ("azurite", "subprocess")):
+            item.add_marker(pytest.mark.unit)
+        if "slow" in item.keywords and not run_slow:
             item.add_marker(skip)
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    """Remember every process started (Python's audit events: no patching of subprocess or os)."""
+    if event not in ("subprocess.Popen", "os.posix_spawn"):
+        return
+    executable, argv = args[0], args[1]
+    if not executable:
+        executable = argv.split()[0] if isinstance(argv, str) else next(iter(argv), "?")
+    _started.append(Path(os.fsdecode(executable)).name)
+
+
+sys.addaudithook(_audit)
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_start_no_processes(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test in the fast lane must not start processes: if it does, it belongs in the ``subprocess`` lane."""
+    del _started[:]
+    yield
+    if "unit" not in request.node.keywords:
+        return
+    heavy = sorted({name for name in _started if name not in _CHEAP_PROCESSES})
+    if heavy:
+        pytest.fail(
+            f"{request.node.nodeid} is in the unit lane but started {', '.join(heavy)}: "
+            "add `pytestmark = pytest.mark.subprocess` to its module (or use a fixture that starts Azurite)",
+            pytrace=False,
+        )

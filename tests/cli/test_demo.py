@@ -20,6 +20,8 @@ from exchange_cli.demo.workspace import prepare
 from exchange_cli.main import cli
 from tests.cli.dev_support import ExchangeProcess, wait_for
 
+pytestmark = pytest.mark.subprocess
+
 SAMPLE_ORDER_IDS = {"1", "2", "3", "5"}  # order 4 has no drink_type
 PROCESSORS = ("barista", "coffee_order", "daily_special", "orders")
 

@@ -14,6 +14,8 @@ from emulator.pytest_plugin import QueueMessageSeen
 from emulator.queue_ops import send
 from tests.cli.dev_support import DevProcess, http_get, make_deployment, wait_for
 
+pytestmark = pytest.mark.subprocess
+
 Reader = Callable[..., list[QueueMessageSeen]]
 
 

@@ -12,6 +12,8 @@ import pytest
 
 from exchange_cli.scaffold import new_customer, new_processor
 
+pytestmark = pytest.mark.subprocess
+
 EXCHANGE = str(Path(sys.executable).parent / "exchange")
 
 

@@ -6,6 +6,10 @@ import json
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.subprocess
+
 HEAVY = ("textual", "sqlalchemy", "azure.storage.queue", "azure.functions", "copier", "aiohttp", "watchfiles")
 
 

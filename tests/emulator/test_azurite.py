@@ -13,6 +13,8 @@ from emulator.pytest_plugin import QueueMessageSeen
 from framework.queues import encode_body, send_text
 from framework.storage import queue_client
 
+pytestmark = pytest.mark.subprocess
+
 
 def test_session_azurite_round_trips_a_base64_message(
     storage_connection_string: str, queue_name: str, queue_reader: Callable[..., list[QueueMessageSeen]]

@@ -136,6 +136,7 @@ def test_an_invalid_output_queue_name_fails_the_invocation_naming_the_binding(
     )
 
 
+@pytest.mark.subprocess
 def test_the_host_survives_an_azurite_restart_and_polls_again(tmp_path: Path) -> None:
     from emulator import azurite as az
 

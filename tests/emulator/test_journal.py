@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from emulator.journal import Journal, JournalEntry
 from tests.emulator.support import deploy, running, send, wait_for
 
@@ -53,6 +55,7 @@ def test_retention_keeps_the_newest_entries(tmp_path: Path) -> None:
     assert [e.data["n"] for e in journal.read()] == list(range(15, 25))
 
 
+@pytest.mark.subprocess
 def test_several_processes_write_one_journal(tmp_path: Path) -> None:
     path = tmp_path / "journal.db"
     Journal(path)

@@ -11,9 +11,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from emulator.journal import Journal
 from emulator.pytest_plugin import QueueMessageSeen
 from tests.emulator.support import deploy, send, wait_for
+
+pytestmark = pytest.mark.subprocess
 
 Reader = Callable[..., list[QueueMessageSeen]]
 ROOT = Path(__file__).resolve().parents[2]

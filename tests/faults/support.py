@@ -179,13 +179,16 @@ def postgres_answers(url: str) -> bool:
 @contextmanager
 def postgres_database() -> Iterator[str]:
     """A schema of its own in the test PostgreSQL (``EXCHANGE_TEST_DATABASE_URL`` or the shared server), dropped
-    at the end; the test is skipped when no PostgreSQL answers."""
+    at the end. Without PostgreSQL the test is skipped, or fails where ``EXCHANGE_REQUIRE_POSTGRES`` is set (CI):
+    a CI run must not go green by testing less."""
     import pytest
 
     from emulator.pytest_plugin import postgres_schema
 
     url = os.environ.get("EXCHANGE_TEST_DATABASE_URL", POSTGRES_URL)
     if not url.startswith("postgresql") or not postgres_answers(url):
+        if os.environ.get("EXCHANGE_REQUIRE_POSTGRES"):
+            pytest.fail(f"no PostgreSQL at {url}, and EXCHANGE_REQUIRE_POSTGRES is set", pytrace=False)
         pytest.skip(f"no PostgreSQL at {url}")
     with postgres_schema(url) as scoped:
         yield scoped

@@ -22,6 +22,8 @@ from framework.storage import queue_client
 from tests.cli.dev_support import DevProcess, make_deployment, wait_for
 from tests.faults.support import APPS, queue_texts
 
+pytestmark = pytest.mark.subprocess
+
 
 @dataclass(frozen=True)
 class Intake:

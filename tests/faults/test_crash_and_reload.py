@@ -35,6 +35,8 @@ from tests.faults.support import (
     spans,
 )
 
+pytestmark = pytest.mark.subprocess
+
 #: Short leases, so that a killed worker's messages come back within seconds (the default is 30 s); long enough
 #: that a loaded two-core machine renews them in time.
 LEASE_S = 4

@@ -17,6 +17,8 @@ from emulator.queue_ops import send
 from tests.cli.dev_support import DevProcess, make_deployment, wait_for
 from tests.faults.support import postgres_database, queue_length, running_workers
 
+pytestmark = pytest.mark.subprocess
+
 WORKERS = 3
 IDS = 12
 COPIES = 5

@@ -19,6 +19,8 @@ from framework.services import EntityService, ProcessingService
 from tests.cli.dev_support import DevProcess, make_deployment, wait_for
 from tests.faults.support import APPS
 
+pytestmark = pytest.mark.subprocess
+
 
 def status(url: str) -> int:
     """The HTTP status of a GET."""

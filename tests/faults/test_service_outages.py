@@ -19,6 +19,8 @@ from framework.storage import dev_connection_string
 from tests.cli.dev_support import DevProcess, make_deployment, wait_for
 from tests.faults.support import TcpProxy, postgres_database, queue_length, queue_texts
 
+pytestmark = pytest.mark.subprocess
+
 
 def orders(first: int, count: int, tag: str = "o") -> list[str]:
     return [json.dumps({"id": f"{tag}-{n:03d}", "total": n}) for n in range(first, first + count)]

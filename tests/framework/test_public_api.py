@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import framework
 
 SPEC_NAMES = {
@@ -61,6 +63,7 @@ def test_unknown_name_is_an_attribute_error() -> None:
         raise AssertionError("expected AttributeError")
 
 
+@pytest.mark.subprocess
 def test_importing_the_processor_api_loads_neither_sqlalchemy_nor_azure() -> None:
     code = (
         "import sys\n"
