@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import re
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,10 +26,13 @@ from emulator.http_keys import auth_level, load_keys
 from emulator.http_messages import aiohttp_response, function_request, presented_key, trigger_details
 from emulator.http_state import STATE, HttpState
 from emulator.invocation import Invoker
-from emulator.routes import Route, RouteTable, parse_template
+from emulator.routes import Route, RouteError, RouteTable, parse_template
 from framework.errors import ExchangeError
 
 log = logging.getLogger(__name__)
+
+#: A route prefix segment: URL path characters, no braces (parameters), no dots alone.
+_PREFIX_SEGMENT = re.compile(r"[A-Za-z0-9_\-.~]+")
 
 
 class HttpPortInUseError(ExchangeError):
@@ -50,17 +54,56 @@ class HttpOptions:
 
 
 def build_routes(functions: Sequence[FunctionInfo], route_prefix: str) -> RouteTable:
-    """Every enabled HTTP function's route (the prefix included); a bad template fails here, naming the function."""
+    """Every enabled HTTP function's route (the prefix included); a bad template, a route in the host's reserved
+    space or a route that conflicts with another function's fails here, naming the function."""
+    check_route_prefix(route_prefix)
     table = RouteTable()
+    seen: list[tuple[str, str, frozenset[str]]] = []
     for fn in functions:
         if fn.trigger_kind != "http" or fn.disabled:
             continue
         route = str(fn.trigger.settings.get("route") or fn.name)
-        text = "/".join(part.strip("/") for part in (route_prefix, route) if part.strip("/"))
         methods = frozenset(str(m).upper() for m in fn.trigger.settings.get("methods") or ())
+        check_route_is_free(fn.name, route, methods, seen)
+        seen.append((fn.name, route, methods))
+        text = "/".join(part.strip("/") for part in (route_prefix, route) if part.strip("/"))
         auth_level(fn.trigger.settings, function=fn.name)  # a bad level fails at start, not per request
         table.add(Route(fn.name, parse_template(text, function=fn.name), methods))
     return table
+
+
+def check_route_prefix(route_prefix: str) -> None:
+    """host.json's ``extensions.http.routePrefix`` must be plain path segments: no ``.``/``..`` (never reachable:
+    URLs are resolved before routing), no empty segment, no route parameters."""
+    segments = route_prefix.strip("/").split("/") if route_prefix.strip("/") else []
+    bad = [s for s in segments if s in ("", ".", "..") or not _PREFIX_SEGMENT.fullmatch(s)]
+    if bad:
+        raise RouteError(
+            f"host.json: extensions.http.routePrefix {route_prefix!r} cannot be used (segment {bad[0]!r})",
+            hint='use a plain path such as "api" (the default), "v1/api", or "" for none',
+        )
+
+
+def check_route_is_free(
+    name: str, route: str, methods: frozenset[str], seen: list[tuple[str, str, frozenset[str]]]
+) -> None:
+    """Refuse what the Functions host refuses when it indexes HTTP functions (ScriptHost.ValidateFunction): a
+    route under ``admin`` or ``runtime``, and the same route (ignoring case) as an earlier function with a method
+    in common (no methods means all). The host then drops the function and runs the rest; here the load stops."""
+    text = route.strip("/").lower()
+    if text.startswith(("admin", "runtime")):
+        raise RouteError(
+            f"function {name!r}: route {route!r}: the specified route conflicts with one or more built in routes",
+            hint="routes starting with 'admin' or 'runtime' are the Functions host's own: choose another route",
+        )
+    for other, other_route, other_methods in seen:
+        same = other_route.strip("/").lower() == text
+        if same and (not methods or not other_methods or methods & other_methods):
+            raise RouteError(
+                f"function {name!r}: route {route!r}: the route specified conflicts with the route defined by "
+                f"function {other!r}",
+                hint="give one of them another route, or methods the other does not take",
+            )
 
 
 class HttpServer:
@@ -139,15 +182,15 @@ class HttpServer:
         return f"http://{host}:{self.port}"
 
     def describe(self) -> list[str]:
-        """Lines for the console at start: each HTTP function's URL and methods, and the keys if enforced."""
+        """Lines for the console at start: each HTTP function's URL and methods, and where the keys are if enforced
+        (never the keys themselves: console output ends up in logs, terminals and screenshots)."""
         assert self.state is not None
         lines = []
         for route in self.state.table:
             methods = ",".join(sorted(route.methods)) or "ALL"
             lines.append(f"{route.function}: [{methods}] {self.base_url()}/{route.template.text}")
         if self.state.keys is not None:
-            lines.append(f"master key: {self.state.keys.master}")
-            lines += [f"function key {name}: {key}" for name, key in sorted(self.state.keys.functions.items())]
+            lines.append("function keys are enforced: `exchange keys --show` prints them")
         return lines
 
     async def drain(self, timeout: float) -> None:
