@@ -3,7 +3,8 @@
 Bound to 127.0.0.1 on ``Host.LocalHttpPort`` (7071) unless told otherwise, or serving an already-bound listening
 socket handed down by the supervisor (bound once, reused across reloads). As on Azure: an unmatched path or an
 unlisted method is 404 with an empty body; an unhandled exception in the function is 500 (logged here, journaled by
-the invoker); keys are checked only when ``enable_auth`` is set (401 when missing or wrong).
+the invoker); keys are checked only when ``enable_auth`` is set (401 when missing or wrong); request bodies up to
+100 MB (``FUNCTIONS_REQUEST_BODY_SIZE_LIMIT``), 413 above; ``/`` is the landing page unless a function owns it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import os
 import re
 import socket
 from collections.abc import Sequence
@@ -19,9 +21,10 @@ from pathlib import Path
 
 from aiohttp import web
 
-from emulator import admin
+from emulator import admin, admin_host
 from emulator.functions import FunctionInfo
 from emulator.host_api import HostLike
+from emulator.http_cookies import CookieError
 from emulator.http_keys import auth_level, load_keys
 from emulator.http_messages import aiohttp_response, function_request, presented_key, trigger_details
 from emulator.http_state import STATE, HttpState
@@ -30,6 +33,9 @@ from emulator.routes import Route, RouteError, RouteTable, parse_template
 from framework.errors import ExchangeError
 
 log = logging.getLogger(__name__)
+
+#: The host's request body limit (ScriptConstants.DefaultMaxRequestBodySize); aiohttp's own default is 1 MiB.
+DEFAULT_MAX_REQUEST_BODY_SIZE = 104_857_600
 
 #: A route prefix segment: URL path characters, no braces (parameters), no dots alone.
 _PREFIX_SEGMENT = re.compile(r"[A-Za-z0-9_\-.~]+")
@@ -51,6 +57,13 @@ class HttpOptions:
     sock: socket.socket | None = None
     #: Enforce function keys (Core Tools does not by default).
     enable_auth: bool = False
+
+
+def max_request_body_size() -> int:
+    """The largest request body accepted (413 above it): 100 MB as on the host, or the app setting
+    ``FUNCTIONS_REQUEST_BODY_SIZE_LIMIT`` (bytes) when it is a number, as the host reads it."""
+    configured = os.environ.get("FUNCTIONS_REQUEST_BODY_SIZE_LIMIT", "").strip()
+    return int(configured) if configured.isdigit() else DEFAULT_MAX_REQUEST_BODY_SIZE
 
 
 def build_routes(functions: Sequence[FunctionInfo], route_prefix: str) -> RouteTable:
@@ -140,8 +153,8 @@ class HttpServer:
         port = port if port is not None else self.options.port if self.options.port is not None else 7071
         table = build_routes(functions, route_prefix)
         keys = load_keys(state_dir / "keys.json", [f.name for f in functions]) if self.options.enable_auth else None
-        self.state = HttpState(invoker, functions, table, route_prefix.strip("/"), keys)
-        app = web.Application()
+        self.state = HttpState(invoker, functions, table, route_prefix.strip("/"), keys, state_dir.parent)
+        app = web.Application(client_max_size=max_request_body_size())
         app[STATE] = self.state
         admin.add_routes(app)
         app.router.add_route("*", "/{tail:.*}", _serve_function)
@@ -210,7 +223,7 @@ async def _serve_function(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     found = state.table.match(request.method, request.path)
     if found is None:
-        return web.Response(status=404)
+        return admin_host.landing_page() if request.path == "/" else web.Response(status=404)
     route, params = found
     fn = next(f for f in state.functions if f.name == route.function)
     if state.keys is not None and not state.keys.allows(
@@ -229,4 +242,8 @@ async def _serve_function(request: web.Request) -> web.StreamResponse:
         return web.Response(status=500)
     if result.http_response is None:
         return web.Response(status=204)
-    return aiohttp_response(result.http_response)
+    try:
+        return aiohttp_response(result.http_response)
+    except CookieError as error:  # the worker fails the invocation on such a cookie: Azure answers 500
+        log.error("HTTP function %s failed: %s", fn.name, error)
+        return web.Response(status=500)
