@@ -147,3 +147,50 @@ def test_a_cookie_the_worker_cannot_convert_fails_the_request_with_500(
 
     run("host_surface", scenario, tmp_path)
     assert "HTTP function cookies failed: cookie 'foo'" in caplog.text
+
+
+CALLER = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+def test_an_incoming_traceparent_is_continued_with_a_new_span(tmp_path: Path) -> None:
+    async def scenario(client: aiohttp.ClientSession) -> None:
+        headers = {"traceparent": CALLER, "tracestate": "congo=t61rcWkgMzE"}
+        async with client.get("/api/trace", headers=headers) as response:
+            seen = await response.json()
+        version, trace_id, span, flags = seen["trace_parent"].split("-")
+        assert (version, trace_id, flags) == ("00", "4bf92f3577b34da6a3ce929d0e0e4736", "01")
+        assert span != "00f067aa0ba902b7" and len(span) == 16
+        assert seen["Traceparent"] == seen["trace_parent"]
+        assert seen["trace_state"] == seen["Tracestate"] == "congo=t61rcWkgMzE"
+        assert seen["attributes"] == seen["Attributes"] == {}
+
+    run("host_surface", scenario, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "incoming", [None, "garbage", CALLER.upper(), "ff" + CALLER[2:], CALLER[:3] + "0" * 32 + CALLER[35:]]
+)
+def test_without_a_valid_traceparent_each_invocation_starts_a_new_trace(tmp_path: Path, incoming: str | None) -> None:
+    async def scenario(client: aiohttp.ClientSession) -> None:
+        headers = {"traceparent": incoming} if incoming else {}
+        parents = []
+        for _ in range(2):
+            async with client.get("/api/trace", headers=headers) as response:
+                seen = await response.json()
+            parents.append(seen["trace_parent"])
+            assert seen["trace_state"] == ""
+        first, second = (parent.split("-") for parent in parents)
+        assert first[0] == "00" and first[3] == "00" and len(first[1]) == 32
+        assert first[1] != second[1] and "4bf92f3577b34da6a3ce929d0e0e4736" not in parents[0]
+
+    run("host_surface", scenario, tmp_path)
+
+
+def test_retry_context_without_a_policy_reads_zero_and_has_the_workers_fields(tmp_path: Path) -> None:
+    async def scenario(client: aiohttp.ClientSession) -> None:
+        async with client.get("/api/trace") as response:
+            seen = await response.json()
+        assert (seen["retry_count"], seen["max_retry_count"], seen["rpc_exception_message"]) == (0, 0, "")
+        assert seen["has_exception_attribute"] is False  # the worker's RetryContext has rpc_exception only
+
+    run("host_surface", scenario, tmp_path)

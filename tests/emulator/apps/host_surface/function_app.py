@@ -1,5 +1,7 @@
 """HTTP functions for the host-surface tests: request sizes, cookies, the invocation context."""
 
+import json
+
 import azure.functions as func
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
@@ -32,3 +34,25 @@ def cookies(req: func.HttpRequest) -> func.HttpResponse:
     for value in COOKIES[req.route_params["case"]]:
         response.headers.add("Set-Cookie", value)
     return response
+
+
+@app.route(route="trace", methods=["GET"])
+def trace(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
+    tc, rc = context.trace_context, context.retry_context
+    return func.HttpResponse(
+        json.dumps(
+            {
+                "trace_parent": tc.trace_parent,
+                "Traceparent": tc.Traceparent,
+                "trace_state": tc.trace_state,
+                "Tracestate": tc.Tracestate,
+                "attributes": tc.attributes,
+                "Attributes": tc.Attributes,
+                "retry_count": rc.retry_count,
+                "max_retry_count": rc.max_retry_count,
+                "rpc_exception_message": rc.rpc_exception.message,
+                "has_exception_attribute": hasattr(rc, "exception"),
+            }
+        ),
+        mimetype="application/json",
+    )
