@@ -218,6 +218,7 @@ def _function_info(fn: Any, deployment: Deployment) -> FunctionInfo:
         source=source,
         disabled=deployment.local.is_disabled(name) or (listed is not None and name not in listed),
         wants_context=wants_context,
+        retry=fn.get_settings_dict("retry_policy"),  # as the worker reads @app.retry (loader.get_retry_settings)
     )
 
 
