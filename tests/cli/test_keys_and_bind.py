@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,8 @@ def test_trigger_sends_the_master_key_and_keys_are_never_printed_at_start(secure
 def test_keys_are_hidden_unless_asked_for(secured) -> None:  # type: ignore[no-untyped-def]
     deployment, _ = secured
     keys = json.loads((deployment / ".exchange" / "keys.json").read_text())
+    assert stat.S_IMODE((deployment / ".exchange" / "keys.json").stat().st_mode) == 0o600
+    assert stat.S_IMODE((deployment / ".exchange").stat().st_mode) == 0o700
     hidden = CliRunner().invoke(cli, ["keys", "--deployment", str(deployment)])
     shown = CliRunner().invoke(cli, ["keys", "--show", "--deployment", str(deployment)])
     as_json = CliRunner().invoke(cli, ["keys", "--show", "--json", "--deployment", str(deployment)])
@@ -76,3 +79,26 @@ def test_bind_checks_accept_loopback_keys_or_an_explicit_insecure() -> None:
     assert check_bind("0.0.0.0", enable_auth=True, insecure=False) is None
     warning = check_bind("0.0.0.0", enable_auth=False, insecure=True)
     assert warning is not None and "open to the network" in warning
+
+
+def test_the_running_host_answers_probes_without_a_key_and_status_only_with_the_master_key(secured) -> None:  # type: ignore[no-untyped-def]
+    import urllib.error
+    import urllib.request
+
+    deployment, dev = secured
+    master = json.loads((deployment / ".exchange" / "keys.json").read_text())["masterKey"]
+
+    def status_of(path: str, method: str = "GET", key: str | None = None) -> int:
+        request = urllib.request.Request(dev.base_url + path, method=method, data=b"" if method == "POST" else None)
+        if key:
+            request.add_header("x-functions-key", key)
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    assert status_of("/") == 200
+    assert status_of("/admin/host/ping", "POST") == 200
+    assert status_of("/admin/host/status") == 401
+    assert status_of("/admin/host/status", key=master) == 200
