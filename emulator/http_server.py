@@ -13,7 +13,6 @@ import asyncio
 import errno
 import logging
 import os
-import re
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,16 +28,14 @@ from emulator.http_keys import auth_level, load_keys
 from emulator.http_messages import aiohttp_response, function_request, presented_key, trigger_details
 from emulator.http_state import STATE, HttpState
 from emulator.invocation import Invoker
-from emulator.routes import Route, RouteError, RouteTable, parse_template
+from emulator.route_checks import check_route_is_free, check_route_prefix
+from emulator.routes import Route, RouteTable, parse_template
 from framework.errors import ExchangeError
 
 log = logging.getLogger(__name__)
 
 #: The host's request body limit (ScriptConstants.DefaultMaxRequestBodySize); aiohttp's own default is 1 MiB.
 DEFAULT_MAX_REQUEST_BODY_SIZE = 104_857_600
-
-#: A route prefix segment: URL path characters, no braces (parameters), no dots alone.
-_PREFIX_SEGMENT = re.compile(r"[A-Za-z0-9_\-.~]+")
 
 
 class HttpPortInUseError(ExchangeError):
@@ -83,40 +80,6 @@ def build_routes(functions: Sequence[FunctionInfo], route_prefix: str) -> RouteT
         auth_level(fn.trigger.settings, function=fn.name)  # a bad level fails at start, not per request
         table.add(Route(fn.name, parse_template(text, function=fn.name), methods))
     return table
-
-
-def check_route_prefix(route_prefix: str) -> None:
-    """host.json's ``extensions.http.routePrefix`` must be plain path segments: no ``.``/``..`` (never reachable:
-    URLs are resolved before routing), no empty segment, no route parameters."""
-    segments = route_prefix.strip("/").split("/") if route_prefix.strip("/") else []
-    bad = [s for s in segments if s in ("", ".", "..") or not _PREFIX_SEGMENT.fullmatch(s)]
-    if bad:
-        raise RouteError(
-            f"host.json: extensions.http.routePrefix {route_prefix!r} cannot be used (segment {bad[0]!r})",
-            hint='use a plain path such as "api" (the default), "v1/api", or "" for none',
-        )
-
-
-def check_route_is_free(
-    name: str, route: str, methods: frozenset[str], seen: list[tuple[str, str, frozenset[str]]]
-) -> None:
-    """Refuse what the Functions host refuses when it indexes HTTP functions (ScriptHost.ValidateFunction): a
-    route under ``admin`` or ``runtime``, and the same route (ignoring case) as an earlier function with a method
-    in common (no methods means all). The host then drops the function and runs the rest; here the load stops."""
-    text = route.strip("/").lower()
-    if text.startswith(("admin", "runtime")):
-        raise RouteError(
-            f"function {name!r}: route {route!r}: the specified route conflicts with one or more built in routes",
-            hint="routes starting with 'admin' or 'runtime' are the Functions host's own: choose another route",
-        )
-    for other, other_route, other_methods in seen:
-        same = other_route.strip("/").lower() == text
-        if same and (not methods or not other_methods or methods & other_methods):
-            raise RouteError(
-                f"function {name!r}: route {route!r}: the route specified conflicts with the route defined by "
-                f"function {other!r}",
-                hint="give one of them another route, or methods the other does not take",
-            )
 
 
 class HttpServer:
