@@ -83,6 +83,7 @@ def run_dev(
     Run from another thread (the TUI owns the main one), it installs no signal handlers: stop it with
     ``shutdown()``.
     """
+    check_bind(options.bind, enable_auth=options.enable_auth, insecure=options.insecure)  # the CLI warned already
     options.deployment_dir = options.deployment_dir.resolve()
     deployment = load_deployment(options.deployment_dir)  # a broken host.json stops us before anything starts
     port = options.port or deployment.local.http_port or DEFAULT_HTTP_PORT

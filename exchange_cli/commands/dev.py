@@ -73,6 +73,7 @@ def dev(
     options = DevOptions(
         deployment_dir=deployment_dir,
         bind=bind,
+        insecure=insecure,
         port=port,
         storage=storage,
         database_url=database_url,

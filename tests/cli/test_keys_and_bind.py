@@ -102,3 +102,14 @@ def test_the_running_host_answers_probes_without_a_key_and_status_only_with_the_
     assert status_of("/admin/host/ping", "POST") == 200
     assert status_of("/admin/host/status") == 401
     assert status_of("/admin/host/status", key=master) == 200
+
+
+def test_the_library_refuses_an_open_bind_too_before_starting_anything(tmp_path: Path) -> None:
+    from emulator.dev import UnsafeBindError, run_dev
+    from emulator.supervisor import DevOptions
+
+    said: list[str] = []
+    deployment = make_deployment(tmp_path / "app", app="secured", apps=APPS)
+    with pytest.raises(UnsafeBindError):
+        run_dev(DevOptions(deployment_dir=deployment, bind="0.0.0.0"), said.append)
+    assert said == [] and not (deployment / ".exchange" / "dev.json").exists()
