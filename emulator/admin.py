@@ -18,7 +18,7 @@ from typing import Any
 from aiohttp import web
 from azure.functions.queue import QueueMessage
 
-from emulator import bindings
+from emulator import admin_host, bindings
 from emulator.functions import FunctionInfo
 from emulator.http_messages import presented_key
 from emulator.http_state import STATE, HttpState
@@ -31,6 +31,8 @@ _MESSAGE_TTL = timedelta(days=7)
 def add_routes(app: web.Application) -> None:
     """Register the admin endpoints on ``app``."""
     app.router.add_get("/admin/host/status", host_status)
+    app.router.add_get("/admin/host/ping", admin_host.ping, allow_head=False)
+    app.router.add_post("/admin/host/ping", admin_host.ping)
     app.router.add_get("/admin/functions", list_functions)
     app.router.add_post("/admin/functions/{name}", run_function)
 
@@ -47,17 +49,9 @@ def _state(request: web.Request) -> HttpState:
 
 
 async def host_status(request: web.Request) -> web.Response:
-    """``GET /admin/host/status``: the host is running, its functions, its HTTP route prefix."""
+    """``GET /admin/host/status``: the host's ``HostStatus`` (see :mod:`emulator.admin_host`)."""
     state = _state(request)
-    return web.json_response(
-        {
-            "state": "Running",
-            "functions": len(state.functions),
-            "enabled": sum(not f.disabled for f in state.functions),
-            "routePrefix": state.route_prefix,
-            "authEnforced": state.keys is not None,
-        }
-    )
+    return web.json_response(admin_host.status_document(state.deployment_dir))
 
 
 async def list_functions(request: web.Request) -> web.Response:

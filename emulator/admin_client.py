@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator.devstate import DevState
+from emulator.http_keys import keys_path, read_keys
 from framework.errors import ExchangeError
 
 
@@ -17,11 +18,10 @@ class HostUnreachableError(ExchangeError):
 
 
 def _master_key(host: DevState) -> str | None:
-    keys = Path(host.deployment_dir) / ".exchange" / "keys.json"
-    try:
-        return str(json.loads(keys.read_text())["master"])
-    except (OSError, ValueError, KeyError):
-        return None
+    """The master key when the host has keys (it enforces them only with ``--enable-auth``); the admin API takes
+    only this key."""
+    path = keys_path(Path(host.deployment_dir))
+    return read_keys(path).master if path.exists() else None
 
 
 def request(host: DevState, method: str, path: str, payload: Any = None, timeout: float = 10.0) -> tuple[int, Any]:

@@ -5,6 +5,7 @@ This is the library behind ``exchange dev``; the command only parses options and
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import signal
 import threading
@@ -15,9 +16,41 @@ from typing import Any
 from emulator import azurite, devstate
 from emulator.deployment import load_deployment
 from emulator.supervisor import DevOptions, Supervisor, state_for
+from framework.errors import ConfigurationError
 from framework.storage import resolve_connection_string
 
 DEFAULT_HTTP_PORT = 7071
+
+
+class UnsafeBindError(ConfigurationError):
+    """``--bind`` to a network interface without keys and without ``--insecure``."""
+
+    #: A bad combination of flags: the CLI answers with a usage error (exit 2).
+    usage = True
+
+
+def is_loopback(bind: str) -> bool:
+    """True when ``bind`` is a loopback address (or ``localhost``); any other name or address may be reachable."""
+    if bind.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(bind.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(bind: str, *, enable_auth: bool, insecure: bool) -> str | None:
+    """Refuse to serve a non-loopback interface without keys unless the user says ``--insecure``; the warning to
+    show when they did (None when there is nothing to warn about)."""
+    if is_loopback(bind) or enable_auth:
+        return None
+    if not insecure:
+        raise UnsafeBindError(
+            f"--bind {bind} serves the HTTP functions and the admin endpoints (which run any function) beyond this "
+            "machine, and without --enable-auth anyone who can reach it may call them",
+            hint="add --enable-auth (keys: `exchange keys --show`), or --insecure if this network is trusted",
+        )
+    return f"warning: --bind {bind} --insecure: every function and the admin endpoints are open to the network"
 
 
 def workspace_processors(deployment_dir: Path) -> list[Path]:
@@ -50,6 +83,7 @@ def run_dev(
     Run from another thread (the TUI owns the main one), it installs no signal handlers: stop it with
     ``shutdown()``.
     """
+    check_bind(options.bind, enable_auth=options.enable_auth, insecure=options.insecure)  # the CLI warned already
     options.deployment_dir = options.deployment_dir.resolve()
     deployment = load_deployment(options.deployment_dir)  # a broken host.json stops us before anything starts
     port = options.port or deployment.local.http_port or DEFAULT_HTTP_PORT

@@ -54,6 +54,8 @@ class FunctionInfo:
     disabled: bool = False
     #: True when the function declares a ``context`` parameter (it gets a ``func.Context``).
     wants_context: bool = False
+    #: The ``@app.retry`` settings (``strategy``, ``max_retry_count``, intervals), None without a retry policy.
+    retry: dict[str, Any] | None = None
 
     @property
     def trigger_kind(self) -> str:

@@ -9,6 +9,8 @@ import azure.functions as func
 from aiohttp import web
 from azure.functions.http import HttpResponseConverter
 
+from emulator.http_cookies import set_cookie_headers
+
 
 async def function_request(request: web.Request, route_params: dict[str, str]) -> func.HttpRequest:
     """Build the function's request from what the host passes the worker: method, url, headers, query, route."""
@@ -45,12 +47,12 @@ def presented_key(request: web.Request) -> str | None:
 
 
 def aiohttp_response(response: func.HttpResponse) -> web.Response:
-    """The function's response as is: status, headers, body; content type from mimetype and charset if unset."""
+    """The function's response as is: status, headers, body; content type from mimetype and charset if unset;
+    cookies as the host writes them (a cookie the worker cannot convert raises :class:`CookieError`)."""
     datum = HttpResponseConverter.encode(response, expected_type=None)
     value = datum.value
     headers = [(name, header.value) for name, header in value["headers"].items()]
-    for cookie in value.get("cookies") or []:
-        headers += [("Set-Cookie", morsel.OutputString()) for morsel in cookie.values()]
+    headers += [("Set-Cookie", cookie) for cookie in set_cookie_headers(value.get("cookies"))]
     return web.Response(status=int(value["status_code"].value), headers=_multi(headers), body=value["body"].value)
 
 

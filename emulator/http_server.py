@@ -3,7 +3,8 @@
 Bound to 127.0.0.1 on ``Host.LocalHttpPort`` (7071) unless told otherwise, or serving an already-bound listening
 socket handed down by the supervisor (bound once, reused across reloads). As on Azure: an unmatched path or an
 unlisted method is 404 with an empty body; an unhandled exception in the function is 500 (logged here, journaled by
-the invoker); keys are checked only when ``enable_auth`` is set (401 when missing or wrong).
+the invoker); keys are checked only when ``enable_auth`` is set (401 when missing or wrong); request bodies up to
+100 MB (``FUNCTIONS_REQUEST_BODY_SIZE_LIMIT``), 413 above; ``/`` is the landing page unless a function owns it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import os
 import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,17 +20,22 @@ from pathlib import Path
 
 from aiohttp import web
 
-from emulator import admin
+from emulator import admin, admin_host
 from emulator.functions import FunctionInfo
 from emulator.host_api import HostLike
+from emulator.http_cookies import CookieError
 from emulator.http_keys import auth_level, load_keys
 from emulator.http_messages import aiohttp_response, function_request, presented_key, trigger_details
 from emulator.http_state import STATE, HttpState
 from emulator.invocation import Invoker
+from emulator.route_checks import check_route_is_free, check_route_prefix
 from emulator.routes import Route, RouteTable, parse_template
 from framework.errors import ExchangeError
 
 log = logging.getLogger(__name__)
+
+#: The host's request body limit (ScriptConstants.DefaultMaxRequestBodySize); aiohttp's own default is 1 MiB.
+DEFAULT_MAX_REQUEST_BODY_SIZE = 104_857_600
 
 
 class HttpPortInUseError(ExchangeError):
@@ -49,15 +56,27 @@ class HttpOptions:
     enable_auth: bool = False
 
 
+def max_request_body_size() -> int:
+    """The largest request body accepted (413 above it): 100 MB as on the host, or the app setting
+    ``FUNCTIONS_REQUEST_BODY_SIZE_LIMIT`` (bytes) when it is a number, as the host reads it."""
+    configured = os.environ.get("FUNCTIONS_REQUEST_BODY_SIZE_LIMIT", "").strip()
+    return int(configured) if configured.isdigit() else DEFAULT_MAX_REQUEST_BODY_SIZE
+
+
 def build_routes(functions: Sequence[FunctionInfo], route_prefix: str) -> RouteTable:
-    """Every enabled HTTP function's route (the prefix included); a bad template fails here, naming the function."""
+    """Every enabled HTTP function's route (the prefix included); a bad template, a route in the host's reserved
+    space or a route that conflicts with another function's fails here, naming the function."""
+    check_route_prefix(route_prefix)
     table = RouteTable()
+    seen: list[tuple[str, str, frozenset[str]]] = []
     for fn in functions:
         if fn.trigger_kind != "http" or fn.disabled:
             continue
         route = str(fn.trigger.settings.get("route") or fn.name)
-        text = "/".join(part.strip("/") for part in (route_prefix, route) if part.strip("/"))
         methods = frozenset(str(m).upper() for m in fn.trigger.settings.get("methods") or ())
+        check_route_is_free(fn.name, route, methods, seen)
+        seen.append((fn.name, route, methods))
+        text = "/".join(part.strip("/") for part in (route_prefix, route) if part.strip("/"))
         auth_level(fn.trigger.settings, function=fn.name)  # a bad level fails at start, not per request
         table.add(Route(fn.name, parse_template(text, function=fn.name), methods))
     return table
@@ -97,8 +116,8 @@ class HttpServer:
         port = port if port is not None else self.options.port if self.options.port is not None else 7071
         table = build_routes(functions, route_prefix)
         keys = load_keys(state_dir / "keys.json", [f.name for f in functions]) if self.options.enable_auth else None
-        self.state = HttpState(invoker, functions, table, route_prefix.strip("/"), keys)
-        app = web.Application()
+        self.state = HttpState(invoker, functions, table, route_prefix.strip("/"), keys, state_dir.parent)
+        app = web.Application(client_max_size=max_request_body_size())
         app[STATE] = self.state
         admin.add_routes(app)
         app.router.add_route("*", "/{tail:.*}", _serve_function)
@@ -139,15 +158,15 @@ class HttpServer:
         return f"http://{host}:{self.port}"
 
     def describe(self) -> list[str]:
-        """Lines for the console at start: each HTTP function's URL and methods, and the keys if enforced."""
+        """Lines for the console at start: each HTTP function's URL and methods, and where the keys are if enforced
+        (never the keys themselves: console output ends up in logs, terminals and screenshots)."""
         assert self.state is not None
         lines = []
         for route in self.state.table:
             methods = ",".join(sorted(route.methods)) or "ALL"
             lines.append(f"{route.function}: [{methods}] {self.base_url()}/{route.template.text}")
         if self.state.keys is not None:
-            lines.append(f"master key: {self.state.keys.master}")
-            lines += [f"function key {name}: {key}" for name, key in sorted(self.state.keys.functions.items())]
+            lines.append("function keys are enforced: `exchange keys --show` prints them")
         return lines
 
     async def drain(self, timeout: float) -> None:
@@ -167,7 +186,7 @@ async def _serve_function(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     found = state.table.match(request.method, request.path)
     if found is None:
-        return web.Response(status=404)
+        return admin_host.landing_page() if request.path == "/" else web.Response(status=404)
     route, params = found
     fn = next(f for f in state.functions if f.name == route.function)
     if state.keys is not None and not state.keys.allows(
@@ -186,4 +205,8 @@ async def _serve_function(request: web.Request) -> web.StreamResponse:
         return web.Response(status=500)
     if result.http_response is None:
         return web.Response(status=204)
-    return aiohttp_response(result.http_response)
+    try:
+        return aiohttp_response(result.http_response)
+    except CookieError as error:  # the worker fails the invocation on such a cookie: Azure answers 500
+        log.error("HTTP function %s failed: %s", fn.name, error)
+        return web.Response(status=500)

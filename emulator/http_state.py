@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from aiohttp import web
 
@@ -25,6 +26,8 @@ class HttpState:
     route_prefix: str
     #: The deployment's keys when they are enforced, else None.
     keys: FunctionKeys | None
+    #: The deployment folder (the host's id and status derive from it).
+    deployment_dir: Path = field(default_factory=Path.cwd)
     #: Runs started by the admin endpoint (202 Accepted), awaited on drain.
     background: set[asyncio.Task[object]] = field(default_factory=set)
 

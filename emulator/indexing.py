@@ -114,20 +114,26 @@ def _user_frame(exc: BaseException, file: Path) -> str:
     return f"{frame.filename}:{frame.lineno}" if frame else str(file)
 
 
-def _find_app(module: Any, file: Path) -> func.FunctionApp:
-    app = getattr(module, "app", None)
-    if isinstance(app, func.FunctionApp):
-        return app
-    for value in vars(module).values():
-        if isinstance(value, func.FunctionApp):
-            return value
-    raise IndexingError(
-        f"{file}: no FunctionApp found (the worker looks for `app = func.FunctionApp()`).",
-        hint="add `app = func.FunctionApp()` at module level and decorate your functions with it",
-    )
+def _find_app(module: Any, file: Path) -> func.FunctionRegister:
+    """The module's one top-level function app, found as the worker finds it (``loader.index_function_app``): any
+    ``FunctionRegister`` (``FunctionApp``, ``AsgiFunctionApp``, ``WsgiFunctionApp``), and only one."""
+    apps = {name: value for name, value in vars(module).items() if isinstance(value, func.FunctionRegister)}
+    if len(apps) > 1:  # two names for one app count twice there too
+        raise IndexingError(
+            f"{file}: more than one top-level function app instance is defined ({', '.join(sorted(apps))}); the "
+            "worker refuses such an app.",
+            hint="keep one app object and put the other functions on a func.Blueprint registered on it",
+        )
+    if not apps:
+        raise IndexingError(
+            f"{file}: no FunctionApp found (the worker looks for `app = func.FunctionApp()`).",
+            hint="add `app = func.FunctionApp()` at module level and decorate your functions with it",
+        )
+    app: func.FunctionRegister = next(iter(apps.values()))
+    return app
 
 
-def _get_functions(app: func.FunctionApp, file: Path) -> list[Any]:
+def _get_functions(app: func.FunctionRegister, file: Path) -> list[Any]:
     # get_functions() works once per app object (a second call raises ValueError): cache it on the app.
     cached = getattr(app, "_exchange_functions", None)
     if cached is not None:
@@ -218,6 +224,7 @@ def _function_info(fn: Any, deployment: Deployment) -> FunctionInfo:
         source=source,
         disabled=deployment.local.is_disabled(name) or (listed is not None and name not in listed),
         wants_context=wants_context,
+        retry=fn.get_settings_dict("retry_policy"),  # as the worker reads @app.retry (loader.get_retry_settings)
     )
 
 

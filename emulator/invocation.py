@@ -27,7 +27,7 @@ import azure.functions as func
 from emulator import bindings
 from emulator.deployment import HostConfig
 from emulator.functions import BindingInfo, FunctionInfo
-from emulator.invocation_context import InvocationContext
+from emulator.invocation_context import InvocationContext, RetryContext, TraceContext
 from emulator.journal import InvocationScope, Journal, current_invocation, truncate
 from emulator.storage_io import StorageClients, connection_for
 from framework.context import correlation_context, current_correlation_id
@@ -120,8 +120,11 @@ class Invoker:
         *,
         trigger_details: dict[str, Any] | None = None,
         correlation_id: str | None = None,
+        retry: RetryContext | None = None,
     ) -> InvocationResult:
-        """Call ``fn`` with ``trigger_value`` for its trigger argument; deliver its outputs if it succeeds."""
+        """Call ``fn`` with ``trigger_value`` for its trigger argument; deliver its outputs if it succeeds.
+
+        ``retry`` is where the invocation stands in the function's retry policy (``context.retry_context``)."""
         details = trigger_details or {}
         invocation_id = str(uuid.uuid4())
         scope = current_invocation.set(InvocationScope(invocation_id, fn.name))
@@ -131,7 +134,7 @@ class Invoker:
                 started = time.perf_counter()
                 result = InvocationResult(invocation_id, fn.name, ok=False, duration_ms=0.0)
                 try:
-                    await self._run(fn, trigger_value, details, result)
+                    await self._run(fn, trigger_value, details, result, retry)
                 finally:  # cancelled (the host is draining) or not, the journal says how it ended
                     result.duration_ms = (time.perf_counter() - started) * 1000
                     self._journal_end(fn, result, cid, details)
@@ -141,14 +144,20 @@ class Invoker:
         return result
 
     async def _run(
-        self, fn: FunctionInfo, trigger_value: Any, details: dict[str, Any], result: InvocationResult
+        self,
+        fn: FunctionInfo,
+        trigger_value: Any,
+        details: dict[str, Any],
+        result: InvocationResult,
+        retry: RetryContext | None = None,
     ) -> None:
         """Fill ``result``: arguments in, the call, outputs out; the function's exception is kept, not raised."""
         try:
             kwargs = await self._arguments(fn, trigger_value, details)
             if fn.wants_context:
                 folder = str(Path(fn.source.rpartition(":")[0]).parent)
-                kwargs["context"] = InvocationContext(result.invocation_id, fn.name, folder)
+                trace = TraceContext.for_request(details.get("Headers"))
+                kwargs["context"] = InvocationContext(result.invocation_id, fn.name, folder, trace=trace, retry=retry)
             outs = {name: value for name, value in kwargs.items() if isinstance(value, bindings.Out)}
             result.return_value = await self._call(fn, kwargs)
             result.outputs, result.http_response = await self._deliver(fn, result.return_value, outs, details)

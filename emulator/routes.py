@@ -82,6 +82,10 @@ def _compile(text: str) -> RouteTemplate:
     regex, precedence = "", []
     segments = text.split("/") if text else []
     for position, segment in enumerate(segments):
+        if segment in (".", ".."):
+            raise ValueError(
+                f"a {segment!r} segment can never be called: clients and servers resolve it away before routing"
+            )
         parts = _split_segment(segment)
         before = len(parameters)
         body = "".join(

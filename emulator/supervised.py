@@ -52,7 +52,7 @@ def build_host(config: dict[str, Any], http_sock: socket.socket | None) -> Any:
     """The deployment's host, indexed and with its runners, not started. Raises when the code does not load."""
     from emulator.deployment import load_deployment
     from emulator.host import Host
-    from emulator.http_server import HttpOptions, HttpServer
+    from emulator.http_server import HttpOptions, HttpServer, build_routes
     from emulator.journal import JOURNAL_KEEP_ENTRIES, Journal
     from emulator.queue_trigger import LEASE_S
     from emulator.run import default_journal_path
@@ -70,6 +70,7 @@ def build_host(config: dict[str, Any], http_sock: socket.socket | None) -> Any:
         lease_s=float(config.get("lease_s") or LEASE_S),
     )
     check_schedules(deployment, host.functions)  # index now: errors surface at load, before anything is polled
+    build_routes(host.functions, deployment.host.http.route_prefix)  # bad, reserved or conflicting routes too
     host.add_runner(TimerRunner())
     if http_sock is not None:
         host.add_runner(HttpServer(HttpOptions(sock=http_sock, enable_auth=bool(config.get("enable_auth")))))

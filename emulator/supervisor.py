@@ -45,6 +45,8 @@ class DevOptions:
     deployment_dir: Path
     #: Interface for the HTTP server; loopback unless the user says otherwise.
     bind: str = "127.0.0.1"
+    #: Allow a non-loopback ``bind`` without ``enable_auth`` (``--insecure``).
+    insecure: bool = False
     #: None: ``Host.LocalHttpPort`` from local.settings.json, else 7071.
     port: int | None = None
     #: A storage connection string; None: Azurite on the default ports (started if needed).

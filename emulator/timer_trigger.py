@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import azure.functions as func
 from azure.functions import meta
@@ -26,7 +26,9 @@ from azure.functions.timer import TimerRequestConverter
 from emulator.deployment import Deployment
 from emulator.functions import FunctionInfo
 from emulator.host_api import HostLike
-from emulator.invocation import Invoker
+from emulator.invocation import InvocationResult, Invoker
+from emulator.invocation_context import RetryContext, RpcException
+from emulator.retry_policy import RetryPolicy, check_retry_policies
 from emulator.schedule import Schedule, parse_schedule
 from emulator.timer_monitor import ScheduleMonitor, ScheduleStatus
 
@@ -65,6 +67,8 @@ class TimerFunction:
     schedule: Schedule
     run_on_startup: bool
     use_monitor: bool
+    #: ``@app.retry``: how a failed occurrence is retried (None: it is not).
+    retry: RetryPolicy | None = None
 
     @classmethod
     def from_function(cls, fn: FunctionInfo, settings: Mapping[str, str], now: datetime) -> TimerFunction:
@@ -74,7 +78,8 @@ class TimerFunction:
         use_monitor = options.get("useMonitor")
         if use_monitor is None:
             use_monitor = shortest_interval(schedule, now) >= timedelta(minutes=1)
-        return cls(fn, schedule, bool(options.get("runOnStartup")), bool(use_monitor))
+        retry = RetryPolicy.from_settings(fn.retry, function=fn.name)
+        return cls(fn, schedule, bool(options.get("runOnStartup")), bool(use_monitor), retry)
 
 
 def shortest_interval(schedule: Schedule, now: datetime) -> timedelta:
@@ -115,6 +120,7 @@ class TimerRunner:
     ) -> None:
         """Start the loops from explicit parts (what ``start`` does with the host's)."""
         now = self.clock.now()
+        check_retry_policies([f for f in functions if not f.disabled])
         timers = [TimerFunction.from_function(f, settings, now) for f in functions if _is_timer(f)]
         monitor = ScheduleMonitor(state_dir / "timers.json")
         for timer in timers:
@@ -142,8 +148,11 @@ def _report_crash(task: asyncio.Task[None]) -> None:
 
 
 def check_schedules(deployment: Deployment, functions: Sequence[FunctionInfo]) -> None:
-    """Read every enabled timer's schedule now: a bad one fails loading (naming the function), before any poll."""
+    """Read every enabled timer's schedule and every retry policy now: a bad one fails loading (naming the
+    function), before any poll."""
     settings, now = _app_settings(deployment), datetime.now(UTC)
+    for fn in functions:
+        RetryPolicy.from_settings(fn.retry, function=fn.name)
     for fn in functions:
         if _is_timer(fn):
             TimerFunction.from_function(fn, settings, now)
@@ -197,11 +206,32 @@ class _TimerLoop:
     async def _fire(self, *, occurrence: datetime, past_due: bool) -> None:
         request = timer_request(past_due=past_due, status=self.status)
         details = {"schedule": self.timer.fn.trigger.settings.get("schedule"), "past_due": past_due}
-        result = await self.invoker.invoke(self.timer.fn, request, trigger_details=details)
-        if not result.ok:
+        result = await self._invoke_with_retries(request, details)
+        if result is not None and not result.ok:
             log.warning("timer function %s failed: %s", self.timer.fn.name, result.error)
         if self.monitor:
             self._record(last=occurrence, now=self.clock.now())
+
+    async def _invoke_with_retries(
+        self, request: func.TimerRequest, details: dict[str, Any]
+    ) -> InvocationResult | None:
+        """Invoke, then retry as ``@app.retry`` says; None when draining interrupted a wait between retries."""
+        policy, fn = self.timer.retry, self.timer.fn
+        retry = RetryContext(0, policy.max_retry_count) if policy else None
+        delay: float | None = None
+        while True:
+            result = await self.invoker.invoke(fn, request, trigger_details=details, retry=retry)
+            if result.ok or policy is None or retry is None or not policy.retries_left(retry.retry_count):
+                return result
+            attempt = retry.retry_count + 1
+            delay = policy.next_delay(attempt, delay)
+            limit = "unlimited" if policy.max_retry_count == -1 else policy.max_retry_count
+            log.warning(
+                "timer function %s failed: %s; retry %d of %s in %.3g s", fn.name, result.error, attempt, limit, delay
+            )
+            if not await self._sleep_until(self.clock.now() + timedelta(seconds=delay)):
+                return None  # draining: retries stop, as the host's do when the invocation is cancelled
+            retry = RetryContext(attempt, policy.max_retry_count, RpcException.of(result.error, fn.name))
 
     def _record(self, *, last: datetime | None, now: datetime) -> None:
         assert self.monitor is not None

@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "demo": "exchange_cli.commands.demo:demo",
     "dev": "exchange_cli.commands.dev:dev",
     "entities": "exchange_cli.commands.inspect:entities",
+    "keys": "exchange_cli.commands.keys:keys",
     "messages": "exchange_cli.commands.inspect:messages",
     "new": "exchange_cli.commands.new:new",
     "poison": "exchange_cli.commands.queues:poison",

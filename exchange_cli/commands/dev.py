@@ -22,6 +22,9 @@ def _say(line: str) -> None:
 )
 @click.option("--bind", default="127.0.0.1", show_default=True, help="Interface for the HTTP server.")
 @click.option(
+    "--insecure", is_flag=True, help="Allow --bind to a non-loopback interface without --enable-auth (open to all)."
+)
+@click.option(
     "--storage", envvar="EXCHANGE_STORAGE", default=None, help="Storage connection string (default: Azurite)."
 )
 @click.option("--database-url", envvar="EXCHANGE_DATABASE_URL", default=None, help="Database for the processors.")
@@ -45,6 +48,7 @@ def dev(
     no_tui: bool,
     port: int | None,
     bind: str,
+    insecure: bool,
     storage: str | None,
     database_url: str | None,
     workers: int,
@@ -59,12 +63,17 @@ def dev(
     On a terminal it opens the live TUI (the workers' output then goes to .exchange/dev.log); --no-tui, or output
     that is not a terminal, gives a plain log stream.
     """
-    from emulator.dev import run_dev
+    from emulator.dev import check_bind, run_dev
     from emulator.supervisor import DevOptions
+
+    warning = check_bind(bind, enable_auth=enable_auth, insecure=insecure)
+    if warning:
+        _say(warning)
 
     options = DevOptions(
         deployment_dir=deployment_dir,
         bind=bind,
+        insecure=insecure,
         port=port,
         storage=storage,
         database_url=database_url,

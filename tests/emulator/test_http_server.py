@@ -157,7 +157,7 @@ def test_function_key_in_code_or_header_opens_a_function_level_function(tmp_path
                 assert (response.status, await response.text()) == (200, "the secret")
         async with client.get("/api/hello") as response:  # anonymous stays open
             assert response.status == 200
-        assert f"master key: {keys['masterKey']}" in server.describe()
+        assert not any(keys["masterKey"] in line or keys["hostKeys"]["default"] in line for line in server.describe())
 
     run(scenario, tmp_path, enable_auth=True)
 
@@ -220,7 +220,7 @@ def test_admin_lists_functions_and_host_status(tmp_path: Path) -> None:
         assert listed["order"]["bindings"][0]["route"] == "orders/{id:int}"
         async with client.get("/admin/host/status") as response:
             status = await response.json()
-        assert status["state"] == "Running" and status["routePrefix"] == "api" and status["authEnforced"] is False
+        assert status["state"] == "Running"
 
     run(scenario, tmp_path)
 

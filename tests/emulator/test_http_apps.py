@@ -1,0 +1,94 @@
+"""``func.AsgiFunctionApp`` and ``func.WsgiFunctionApp``: an ASGI or WSGI application behind one catch-all HTTP
+function, found and served as the worker does (tiny framework-free apps, so no FastAPI or Flask is needed)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import aiohttp
+import pytest
+from timer_http_support import APPS, load_app, new_invoker
+
+from emulator.deployment import load_deployment
+from emulator.http_server import HttpOptions, HttpServer
+from emulator.indexing import IndexingError, index_functions
+
+Scenario = Callable[[aiohttp.ClientSession], Awaitable[None]]
+
+
+def run(app: str, scenario: Scenario, state_dir: Path, *, enable_auth: bool = False) -> None:
+    async def main() -> None:
+        _, functions = load_app(app)
+        invoker = new_invoker()
+        server = HttpServer(HttpOptions(port=0, enable_auth=enable_auth))
+        await server.start_with(invoker, functions, state_dir=state_dir / ".exchange", port=0)
+        try:
+            async with aiohttp.ClientSession(base_url=server.base_url()) as client:
+                await scenario(client)
+        finally:
+            await server.drain(timeout=2)
+            await invoker.close()
+
+    asyncio.run(main())
+
+
+def test_an_asgi_app_is_one_catch_all_function_named_http_app_func() -> None:
+    _, functions = load_app("asgi")
+    assert [f.name for f in functions] == ["http_app_func"]
+    assert functions[0].trigger.settings["route"] == "/{*route}"
+    assert set(functions[0].trigger.settings["methods"]) == {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+
+
+def test_an_asgi_app_answers_every_path_under_the_prefix(tmp_path: Path) -> None:
+    async def scenario(client: aiohttp.ClientSession) -> None:
+        async with client.post("/api/items/7?full=1", data=b"payload", headers={"x-test": "t"}) as response:
+            assert response.status == 201
+            assert response.headers.getall("Set-Cookie") == ["session=abc; domain=; path=/; httponly"]
+            seen = await response.json()
+        assert seen == {
+            "lifespan": ["lifespan.startup"],  # the app's startup ran once, before the first request
+            "method": "POST", "path": "/api/items/7", "root_path": "", "query": "full=1", "body": "payload",
+            "header": "t",
+        }  # fmt: skip
+        async with client.get("/api") as response:
+            assert response.status == 201 and (await response.json())["path"] == "/api"
+        async with client.get("/api/boom") as response:
+            assert response.status == 500
+
+    run("asgi", scenario, tmp_path)
+
+
+def test_a_wsgi_app_gets_the_request_and_the_functions_context(tmp_path: Path) -> None:
+    async def scenario(client: aiohttp.ClientSession) -> None:
+        async with client.put("/api/users/ada?x=1", data=b"{}", headers={"x-test": "w"}) as response:
+            assert response.status == 200
+            seen = await response.json()
+        assert seen == {"method": "PUT", "path": "/api/users/ada", "query": "x=1", "body": "{}", "header": "w",
+                        "has_context": True}  # fmt: skip
+
+    run("wsgi", scenario, tmp_path)
+
+
+def test_a_wsgi_app_keeps_its_auth_level(tmp_path: Path) -> None:
+    async def scenario(client: aiohttp.ClientSession) -> None:
+        async with client.get("/api/anything") as response:
+            assert response.status == 401
+        keys = json.loads((tmp_path / ".exchange" / "keys.json").read_text())
+        async with client.get("/api/anything", params={"code": keys["functionKeys"]["http_app_func"]}) as response:
+            assert response.status == 200
+
+    run("wsgi", scenario, tmp_path, enable_auth=True)
+
+
+def test_two_top_level_function_apps_are_refused_as_the_worker_refuses_them(tmp_path: Path) -> None:
+    folder = tmp_path / "two"
+    folder.mkdir()
+    (folder / "host.json").write_text('{"version": "2.0"}')
+    (folder / "function_app.py").write_text(
+        (APPS / "wsgi" / "function_app.py").read_text() + "\nother = func.FunctionApp()\n"
+    )
+    with pytest.raises(IndexingError, match="more than one top-level function app instance is defined"):
+        index_functions(load_deployment(folder))
