@@ -70,7 +70,8 @@ def _describe(fn: FunctionInfo) -> dict[str, Any]:
     return {
         "name": fn.name,
         "trigger": fn.trigger_kind,
-        "state": "disabled" if fn.disabled else "enabled",
+        "state": "not run locally" if fn.not_run else "disabled" if fn.disabled else "enabled",
+        "notRunLocally": fn.not_run,
         "source": fn.source,
         "bindings": [
             {"name": b.name, "type": b.type, "direction": b.direction, **_plain(b.settings)}

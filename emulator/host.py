@@ -102,8 +102,8 @@ class Host:
         log.info("%s", self.summary())
         if all(fn.disabled for fn in functions):
             log.warning(
-                "every function is disabled (AzureWebJobs.<name>.Disabled in local.settings.json or host.json's "
-                "functions list): nothing will run"
+                "no function runs (AzureWebJobs.<name>.Disabled in local.settings.json, host.json's functions list, "
+                "or bindings not run locally): nothing will run"
             )
         self._record("host.start", functions=[f.name for f in functions], pid=os.getpid())
 
@@ -112,7 +112,8 @@ class Host:
         count = len(self.functions)
         lines = [f"{count} function{'s' if count != 1 else ''} in {self.deployment.function_app}:"]
         for fn in self.functions:
-            lines.append(f"  {fn.name}{' (disabled)' if fn.disabled else ''}  {fn.source}")
+            state = "" if fn.state == "enabled" else f" ({fn.state})"
+            lines.append(f"  {fn.name}{state}  {fn.source}")
             lines += [f"      {describe_binding(b)}" for b in (fn.trigger, *fn.bindings)]
         return "\n".join(lines)
 

@@ -119,7 +119,9 @@ class Worker:
             _journal_failure(config, "load_failed", error)
             self.say("load_failed", error=_describe_failure(error))
             return
-        self.say("loaded", functions=[fn.name for fn in self._host.functions])
+        functions = self._host.functions
+        not_run = {fn.name: fn.not_run for fn in functions if fn.not_run is not None}
+        self.say("loaded", functions=[fn.name for fn in functions], not_run=not_run)
 
     async def start(self) -> bool:
         """Start the triggers; on failure (storage unreachable, ...) say why, stop what started and return False."""

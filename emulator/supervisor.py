@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator import devstate
+from emulator.http_standby import Standby
 from emulator.journal import JOURNAL_KEEP_ENTRIES
 from emulator.queue_trigger import LEASE_S
 from emulator.workers import WorkerProcess, drain_all, stop_all
@@ -114,6 +115,8 @@ class Supervisor:
         self._reported: set[int] = set()
         self._replace_after = 0.0
         self._replace_backoff = REPLACE_BACKOFF_S
+        #: Answers HTTP with 503 and the load error while no worker runs the code.
+        self._standby: Standby | None = None
 
     def _spawn_spares(self) -> None:
         self._spares = [
@@ -168,6 +171,7 @@ class Supervisor:
         if failed is not None:
             return self._failed(new + self.active, "load", failed)
         loaded = time.monotonic()
+        self._end_standby()  # the new workers take the HTTP socket from here on
         drain_all(self.active, self.options.drain_timeout)
         self.active = []
         drained = time.monotonic()
@@ -181,6 +185,8 @@ class Supervisor:
             f"generation {self.generation}: {len(functions)} function(s) running in {len(new)} worker(s) "
             f"(load {_ms(loaded - started)}, drain {_ms(drained - loaded)}, start {_ms(time.monotonic() - drained)})"
         )
+        for name, why in (events[0].get("not_run") or {}).items():
+            self._say(f"  {name}: not run locally: {why}")
         self._spawn_spares()
         return True
 
@@ -189,10 +195,18 @@ class Supervisor:
         stop_all(workers, self.options.drain_timeout)
         self.active = []
         self.last_error = str(event.get("error"))
+        self._end_standby()
+        if self._http is not None:
+            self._standby = Standby(self._http, self.last_error).start()
         what = "the code failed to load" if step == "load" else "the functions could not start"
         self._say(f"{what}; no queue is polled until it is fixed (saving a file tries again):\n{self.last_error}")
         self._spawn_spares()
         return False
+
+    def _end_standby(self) -> None:
+        if self._standby is not None:
+            self._standby.stop()
+            self._standby = None
 
     def replace_dead_workers(self) -> None:
         """A worker that died (killed, crashed) is replaced by a warm one on the same code, as the host would.
@@ -231,6 +245,7 @@ class Supervisor:
         self._stop.set()
 
     def _shutdown_workers(self) -> None:
+        self._end_standby()
         stop_all(self.active + self._spares, self.options.drain_timeout)
         self.active, self._spares = [], []
 

@@ -31,6 +31,8 @@ class FunctionSpec:
     #: Output bindings as ``type:target`` (``queue:next-stage``, ``blob:out/{id}``, ``http``).
     outputs: tuple[str, ...] = ()
     disabled: bool = False
+    #: ``"<binding>, <why>"`` when the host does not run the function locally (its binding is not emulated).
+    not_run: str | None = None
     #: ``Name.Disabled`` style state text from the host, when it says more than enabled/disabled.
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -79,6 +81,7 @@ def parse_function(raw: dict[str, Any], settings: Mapping[str, str] = {}) -> Fun
         trigger_detail=_detail(trigger, settings),
         outputs=outputs,
         disabled=bool(raw.get("disabled", False)) or raw.get("state") == "disabled",
+        not_run=str(raw["notRunLocally"]) if raw.get("notRunLocally") else None,
     )
 
 
