@@ -30,6 +30,7 @@ WARM_IMPORTS = (
     "azure.functions",
     "azure.storage.queue.aio",
     "azure.storage.blob.aio",
+    "azure.data.tables.aio",
     "aiohttp.web",
     "croniter",
     "framework",
