@@ -50,6 +50,10 @@ _SERVICES = {
 def not_run_reason(bindings: Iterable[BindingInfo]) -> str | None:
     """``"<binding>, <why>"`` for the first binding the emulator does not run, or None when it runs them all."""
     for binding in bindings:
+        if binding.type == "blobTrigger" and str(binding.settings.get("source", "")).lower() == "eventgrid":
+            return (
+                f"blobTrigger in ({binding.name}), source EventGrid needs Event Grid, which exchange does not emulate"
+            )
         if (binding.type, binding.direction) in SUPPORTED:
             continue
         kind = binding.type.lower()

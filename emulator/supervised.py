@@ -51,6 +51,7 @@ def warm_up() -> None:
 
 def build_host(config: dict[str, Any], http_sock: socket.socket | None) -> Any:
     """The deployment's host, indexed and with its runners, not started. Raises when the code does not load."""
+    from emulator.blob_trigger import BlobTriggerRunner
     from emulator.deployment import load_deployment
     from emulator.host import Host
     from emulator.http_server import HttpOptions, HttpServer
@@ -72,6 +73,7 @@ def build_host(config: dict[str, Any], http_sock: socket.socket | None) -> Any:
     )
     check_schedules(deployment, host.functions)  # index now: errors surface at load, before anything is polled
     host.add_runner(TimerRunner())
+    host.add_runner(BlobTriggerRunner())
     if http_sock is not None:
         host.add_runner(HttpServer(HttpOptions(sock=http_sock, enable_auth=bool(config.get("enable_auth")))))
     return host
