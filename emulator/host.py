@@ -151,7 +151,7 @@ class Host:
 def describe_binding(binding: BindingInfo) -> str:
     """One line for a binding: ``msg <- queueTrigger orders``, ``$return -> queue next-stage``."""
     s = binding.settings
-    target = str(s.get("queueName") or s.get("path") or s.get("schedule") or s.get("route") or "")
+    target = str(s.get("queueName") or s.get("path") or s.get("tableName") or s.get("schedule") or s.get("route") or "")
     with contextlib.suppress(BindingError):  # else shown as written; the trigger reports the missing setting
         target = resolve_app_settings(target, where=binding.name)
     methods = ",".join(str(m) for m in s.get("methods") or [])

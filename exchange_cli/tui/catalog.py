@@ -15,7 +15,7 @@ from typing import Any
 from emulator.devstate import DevState
 from exchange_cli.tui.feed import JournalFeed
 
-_DETAIL_KEYS = ("queueName", "schedule", "route", "path")
+_DETAIL_KEYS = ("queueName", "schedule", "route", "path", "tableName")
 _SETTING = re.compile(r"%([^%]+)%")
 
 

@@ -6,8 +6,9 @@ import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,8 +24,9 @@ def _get(url: str, timeout: float = 5.0) -> tuple[int, str]:
 
 
 @pytest.fixture
-def mixed(tmp_path: Path, storage_connection_string: str) -> Iterator[DevProcess]:
-    deployment = make_deployment(tmp_path / "app", "mixed", values={"AzureWebJobs.switched_off.Disabled": "1"})
+def mixed(tmp_path: Path, storage_connection_string: str, queue_name: str) -> Iterator[DevProcess]:
+    values = {"AzureWebJobs.switched_off.Disabled": "1", "CONTAINER": queue_name, "Q": queue_name}
+    deployment = make_deployment(tmp_path / "app", "mixed", values=values)
     proc = DevProcess(deployment, storage_connection_string)
     try:
         wait_for(lambda: http_get(proc.base_url + "/api/hello"), what="the HTTP function to answer")
@@ -66,3 +68,18 @@ def test_while_the_app_cannot_load_http_answers_503_with_the_error_at_once(mixed
 
     app.write_text(good)
     wait_for(lambda: http_get(mixed.base_url + "/api/hello") == "hello", what="the fixed code to serve HTTP again")
+
+
+def test_a_blob_trigger_runs_under_exchange_dev(
+    mixed: DevProcess, storage_connection_string: str, queue_name: str, queue_reader: Callable[..., list[Any]]
+) -> None:
+    from azure.storage.blob import BlobServiceClient
+
+    with BlobServiceClient.from_connection_string(storage_connection_string) as service:
+        service.create_container(queue_name)
+        service.get_blob_client(queue_name, "hello.txt").upload_blob(b"world")
+        try:
+            seen = wait_for(lambda: queue_reader(queue_name), what="the blob-triggered function's output")
+        finally:
+            service.delete_container(queue_name)
+    assert [m.text for m in seen] == [f"{queue_name}/hello.txt:world"]

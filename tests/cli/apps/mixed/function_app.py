@@ -24,3 +24,9 @@ def from_event_hub(event: func.EventHubEvent) -> None:
 @app.cosmos_db_output(arg_name="doc", database_name="db", container_name="c", connection="CosmosDb")
 def to_cosmos(req: func.HttpRequest, doc: func.Out[func.Document]) -> func.HttpResponse:
     return func.HttpResponse("stored")
+
+
+@app.blob_trigger(arg_name="blob", path="%CONTAINER%/{name}", connection="AzureWebJobsStorage")
+@app.queue_output(arg_name="$return", queue_name="%Q%", connection="AzureWebJobsStorage")
+def on_blob(blob: func.InputStream) -> str:
+    return f"{blob.name}:{blob.read().decode()}"
