@@ -18,7 +18,7 @@ from typing import Any
 from aiohttp import web
 from azure.functions.queue import QueueMessage
 
-from emulator import bindings
+from emulator import bindings, blob_trigger
 from emulator.functions import FunctionInfo
 from emulator.http_messages import presented_key
 from emulator.http_state import STATE, HttpState
@@ -99,7 +99,14 @@ async def run_function(request: web.Request) -> web.Response:
     except ValueError:
         return _error(400, 'the body must be JSON such as {"input": "..."}')
     text = payload.get("input", "") if isinstance(payload, dict) else ""
-    value, details = _trigger_value(fn, text if isinstance(text, str) else json.dumps(text))
+    text = text if isinstance(text, str) else json.dumps(text)
+    if fn.trigger_kind == "blob":  # the host reads the input as the blob's path and passes that blob
+        try:
+            value, details = await blob_trigger.manual_input(state.invoker, fn, text)
+        except bindings.BindingError as exc:
+            return _error(404, str(exc))
+    else:
+        value, details = _trigger_value(fn, text)
     invocation = state.invoker.invoke(fn, value, trigger_details=details)
     if request.query.get("wait", "").lower() in ("1", "true", "yes"):
         result = await invocation

@@ -224,6 +224,30 @@ class BlobWatcher:
             await asyncio.gather(*pending, return_exceptions=True)
 
 
+async def manual_input(invoker: Invoker, fn: FunctionInfo, path: str) -> tuple[Any, dict[str, Any]]:
+    """What ``POST /admin/functions/<name>`` hands a blob-triggered function: the host reads the input as the
+    blob's ``container/name`` path and passes that blob. A missing blob raises BindingError."""
+    from azure.core.exceptions import ResourceNotFoundError
+
+    from emulator.bindings import BindingError
+
+    container, _, name = path.strip().strip("/").partition("/")
+    conn = connection_for(fn.trigger.settings.get("connection"), invoker.storage)
+    client = invoker.clients.blob_service(conn).get_blob_client(container, name)
+    try:
+        downloader = await client.download_blob()
+        data = await downloader.readall()
+    except ResourceNotFoundError:
+        raise BindingError(
+            f"function {fn.name}: no blob {path!r} to run it with.",
+            hint='give the blob\'s path as the input, e.g. {"input": "container/name.txt"}',
+        ) from None
+    pattern = blob_paths.parse(str(fn.trigger.settings.get("path", "")), where=f"function {fn.name}, blob trigger")
+    bound = pattern.match(name) if container.lower() == pattern.container else None
+    details = {**(bound or {}), **metadata_of(container, downloader.properties, client.url)}
+    return trigger_value(fn, data, details), details
+
+
 async def _renew(lease: BlobLeaseClient) -> None:
     """Keep the receipt's lease while the function runs (it lasts :data:`LEASE_S`)."""
     from azure.core.exceptions import HttpResponseError

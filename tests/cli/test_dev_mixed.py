@@ -80,6 +80,22 @@ def test_a_blob_trigger_runs_under_exchange_dev(
         service.get_blob_client(queue_name, "hello.txt").upload_blob(b"world")
         try:
             seen = wait_for(lambda: queue_reader(queue_name), what="the blob-triggered function's output")
+            by_hand = _post(mixed.base_url + "/admin/functions/on_blob?wait=true", {"input": f"{queue_name}/hello.txt"})
+            missing = _post(mixed.base_url + "/admin/functions/on_blob", {"input": f"{queue_name}/nope.txt"})
+            again = wait_for(lambda: queue_reader(queue_name), what="the run by hand")
         finally:
             service.delete_container(queue_name)
     assert [m.text for m in seen] == [f"{queue_name}/hello.txt:world"]
+    assert by_hand[0] == 200 and json.loads(by_hand[1])["ok"] is True
+    assert [m.text for m in again] == [f"{queue_name}/hello.txt:world"]  # as the host: the input names the blob
+    assert missing[0] == 404 and "no blob" in missing[1]
+
+
+def _post(url: str, payload: dict[str, str]) -> tuple[int, str]:
+    data = json.dumps(payload).encode()
+    req = urllib.request.Request(url, data=data, method="POST", headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
