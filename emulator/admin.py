@@ -94,6 +94,8 @@ async def run_function(request: web.Request) -> web.Response:
         return _error(404, f"no function named {name!r} in this deployment", functions=known)
     if fn.trigger_kind == "http":
         return _error(400, f"{fn.name!r} is an HTTP function: call its URL instead of the admin endpoint")
+    if fn.not_run is not None:
+        return _error(409, f"{fn.name!r} is not run locally: {fn.not_run}")
     try:
         payload = await request.json() if request.can_read_body else {}
     except ValueError:

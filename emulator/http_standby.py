@@ -34,7 +34,7 @@ def answer(request_line: str, error: str) -> bytes:
     if method == "GET" and path.rstrip("/") == "/admin/host/status":
         status = {"state": "Error", "errors": [error], "functions": 0, "enabled": 0}
         return _response("200 OK", "application/json; charset=utf-8", json.dumps(status).encode())
-    body = f"Function host is not running: the app failed to load.\n{error}\n".encode()
+    body = f"Function host is not running.\n{error}\n".encode()  # the host's words, then why
     return _response("503 Service Unavailable", "text/plain; charset=utf-8", body)
 
 

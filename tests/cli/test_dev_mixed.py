@@ -48,6 +48,8 @@ def test_functions_on_bindings_not_emulated_are_listed_and_the_rest_run(mixed: D
     assert listed["switched_off"]["state"] == "disabled" and listed["hello"]["state"] == "enabled"
     assert _get(mixed.base_url + "/api/hello") == (200, "hello")
     assert _get(mixed.base_url + "/api/off")[0] == 404  # AzureWebJobs.switched_off.Disabled = 1
+    status, body = _post(mixed.base_url + "/admin/functions/from_event_hub", {"input": "{}"})
+    assert status == 409 and "'from_event_hub' is not run locally: eventHubTrigger in (event)" in body
 
 
 def test_while_the_app_cannot_load_http_answers_503_with_the_error_at_once(mixed: DevProcess) -> None:
