@@ -105,7 +105,8 @@ class Host:
                 "no function runs (AzureWebJobs.<name>.Disabled in local.settings.json, host.json's functions list, "
                 "or bindings not run locally): nothing will run"
             )
-        self._record("host.start", functions=[f.name for f in functions], pid=os.getpid())
+        not_run = {f.name: f.not_run for f in functions if f.not_run is not None}
+        self._record("host.start", functions=[f.name for f in functions], not_run=not_run, pid=os.getpid())
 
     def summary(self) -> str:
         """A readable list of the functions, their triggers and bindings (as ``func start`` prints)."""

@@ -90,7 +90,12 @@ def parse_functions(payload: Any, settings: Mapping[str, str] = {}) -> list[Func
     items = payload.get("functions", []) if isinstance(payload, dict) else payload
     if not isinstance(items, list):
         return []
-    return [parse_function(item if isinstance(item, dict) else {"name": item}, settings) for item in items]
+    not_run = payload.get("not_run") if isinstance(payload, dict) else None  # host.start: names and reasons
+    reasons = not_run if isinstance(not_run, dict) else {}
+    return [
+        parse_function(item if isinstance(item, dict) else {"name": item, "notRunLocally": reasons.get(item)}, settings)
+        for item in items
+    ]
 
 
 def load(host: DevState | None, feed: JournalFeed, settings: Mapping[str, str] = {}) -> list[FunctionSpec]:

@@ -119,6 +119,8 @@ def receipts(conn: str, ending: str) -> list[BlobProperties]:
         ("c/in/{name}.{ext}", "in/x.tar.gz", {"name": "x.tar", "ext": "gz"}),
         ("c/in/{name}.txt", "in/x.csv", None),
         ("c", "anything", {}),
+        ("c/exact.txt", "exact.txt", {}),  # a fixed path, as the worker's own blob trigger test app uses
+        ("c/exact.txt", "exact.txt.bak", None),
         ("c/{{literal}}/{name}", "{literal}/n", {"name": "n"}),
     ],
 )

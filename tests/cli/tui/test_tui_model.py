@@ -106,6 +106,8 @@ def test_a_function_not_run_locally_shows_so_with_its_reason() -> None:
     stats = FunctionStats("to_cosmos", spec)
     assert stats.state == "not run"
     assert "not run locally: cosmosDB out (doc), not emulated" in describe(stats).plain
+    [from_journal] = parse_functions({"functions": ["to_cosmos"], "not_run": {"to_cosmos": "cosmosDB out (doc), x"}})
+    assert from_journal.not_run == "cosmosDB out (doc), x"  # host.start in the journal, when the host is gone
 
 
 def test_filter_line_reads_keys_and_free_words() -> None:
