@@ -132,7 +132,7 @@ class Tables:
         return self._services[conn]
 
     async def read(self, conn: str, binding: BindingInfo, details: Mapping[str, Any], *, where: str) -> str:
-        """The input value: a JSON array of the matching entities (``[]`` when the table does not exist)."""
+        """The input value: a JSON array of the matching entities; a missing table fails, as on Azure."""
         from azure.core.exceptions import ResourceNotFoundError
 
         table = resolve_expression(str(binding.settings.get("tableName", "")), details, where=where)
@@ -143,11 +143,16 @@ class Tables:
         client = self._service(conn).get_table_client(table)
         found: list[dict[str, Any]] = []
         pages = client.query_entities(flt, results_per_page=take or None) if flt else client.list_entities()
-        with contextlib.suppress(ResourceNotFoundError):
+        try:
             async for entity in pages:
                 found.append(entity_json(entity))
                 if take and len(found) >= take:
                     break
+        except ResourceNotFoundError as exc:  # the extension's query fails the invocation too
+            raise BindingError(
+                f"{where}: table {table!r} does not exist (TableNotFound).",
+                hint="create the table first (a table output binding creates it when it first writes)",
+            ) from exc
         return json.dumps(found)
 
     async def write(self, conn: str, table: str, entities: list[dict[str, Any]], *, where: str) -> None:

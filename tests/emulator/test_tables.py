@@ -114,3 +114,8 @@ def test_the_partition_filter_quotes_as_the_extension_does() -> None:
     assert query_filter("o'neil", None) == "PartitionKey eq 'o''neil'"
     assert query_filter("p", "Size gt 1") == "PartitionKey eq 'p' and Size gt 1"
     assert query_filter(None, None) is None
+
+
+def test_reading_a_table_that_does_not_exist_fails_the_invocation_as_on_azure(app: App) -> None:
+    [result] = app.call(("filtered", "/api/filtered", b"", {}))
+    assert not result.ok and "does not exist (TableNotFound)" in str(result.error)
