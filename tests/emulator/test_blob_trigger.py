@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
+from azure.core.exceptions import ResourceExistsError
 from azure.storage.blob import BlobProperties, BlobServiceClient
 
 from emulator.bindings import BindingError
 from emulator.blob_paths import parse
+from emulator.blob_receipts import host_id
 from emulator.blob_trigger import POISON_QUEUE, BlobTriggerRunner
 from emulator.pytest_plugin import QueueMessageSeen
 from tests.emulator.support import RunningHost, deploy, running, wait_for
@@ -131,3 +134,31 @@ def test_paths_bind_as_the_webjobs_sdk_does(path: str, blob: str, bound: dict[st
 def test_a_container_with_an_expression_is_refused_as_the_host_does() -> None:
     with pytest.raises(BindingError, match="Container paths cannot contain"):
         parse("{c}/x", where="function f, blob trigger")
+
+
+def test_a_version_leased_by_another_worker_waits_and_an_abandoned_one_is_taken_up(
+    tmp_path: Path, storage_connection_string: str, container: str, queue_name: str, queue_reader: Reader
+) -> None:
+    conn = storage_connection_string
+    app = deploy("blob_trigger", tmp_path, values={"CONTAINER": container, "Q": queue_name})
+    put(conn, container, "in/held.txt", b"held")
+    put(conn, container, "in/abandoned.txt", b"abandoned")
+    with BlobServiceClient.from_connection_string(conn) as service:
+        with contextlib.suppress(ResourceExistsError):
+            service.create_container("azure-webjobs-hosts")
+        receipts_of = {}
+        for name in ("in/held.txt", "in/abandoned.txt"):  # what a worker that died mid-run leaves behind
+            etag = service.get_blob_client(container, name).get_blob_properties().etag
+            path = f"blobreceipts/{host_id(app)}/Host.Functions.on_blob/{etag}/{container}/{name}"
+            receipt = service.get_blob_client("azure-webjobs-hosts", path)
+            receipt.upload_blob(b"", metadata={"Incomplete": "Incomplete"})
+            receipts_of[name] = receipt
+        lease = receipts_of["in/held.txt"].acquire_lease(lease_duration=60)  # another worker is on it
+
+        seen: list[str] = []
+        with start(app, conn):
+            wait_for(lambda: seen.extend(m.json()["body"] for m in queue_reader(f"{queue_name}-seen")) or seen)
+            assert seen == ["abandoned"]  # its receipt was incomplete and unleased: taken up
+            lease.release()  # the other worker's lease lapses
+            wait_for(lambda: seen.extend(m.json()["body"] for m in queue_reader(f"{queue_name}-seen")) or len(seen) > 1)
+        assert seen == ["abandoned", "held"]
