@@ -195,13 +195,17 @@ class Supervisor:
         stop_all(workers, self.options.drain_timeout)
         self.active = []
         self.last_error = str(event.get("error"))
-        self._end_standby()
-        if self._http is not None:
-            self._standby = Standby(self._http, self.last_error).start()
+        self._begin_standby(self.last_error)
         what = "the code failed to load" if step == "load" else "the functions could not start"
         self._say(f"{what}; no queue is polled until it is fixed (saving a file tries again):\n{self.last_error}")
         self._spawn_spares()
         return False
+
+    def _begin_standby(self, error: str) -> None:
+        """No worker serves HTTP now: answer every request at once with 503 and ``error``."""
+        self._end_standby()
+        if self._http is not None:
+            self._standby = Standby(self._http, error).start()
 
     def _end_standby(self) -> None:
         if self._standby is not None:
@@ -227,11 +231,14 @@ class Supervisor:
             fresh = self._spares.pop()
             event = fresh.load(self.config)
             if event.get("event") == "loaded":
+                self._end_standby()  # the fresh worker takes the HTTP socket
                 event = fresh.start()
             if event.get("event") == "started":
                 self.active[i] = fresh
                 self._replace_backoff = REPLACE_BACKOFF_S
             else:
+                if all(w.popen.poll() is not None for w in self.active):  # none left to answer HTTP
+                    self._begin_standby(str(event.get("error")))
                 self._say(
                     f"the replacement worker failed; trying again in {self._replace_backoff:g} s:\n{event.get('error')}"
                 )
