@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 from typing import TYPE_CHECKING, Any
@@ -105,9 +106,15 @@ class BlobWatcher:
                 if key not in self._done and key not in self._running and self.pattern.match(blob.name) is not None:
                     task = asyncio.create_task(self._process(blob, key))
                     self._running[key] = task
-                    task.add_done_callback(lambda _, k=key: self._running.pop(k, None))  # type: ignore[misc]
+                    task.add_done_callback(functools.partial(self._finished, key))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), self.interval)
+
+    def _finished(self, key: tuple[str, str], task: asyncio.Task[None]) -> None:
+        """Forget a finished run; one that failed on storage (not in the function) is logged and tried again."""
+        self._running.pop(key, None)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("blob trigger %s: %s: %s; trying again", self.fn.name, key[0], task.exception())
 
     async def _list(self, container: ContainerClient) -> list[BlobProperties]:
         from azure.core.exceptions import ResourceNotFoundError
