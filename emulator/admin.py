@@ -18,7 +18,7 @@ from typing import Any
 from aiohttp import web
 from azure.functions.queue import QueueMessage
 
-from emulator import admin_host, bindings
+from emulator import admin_host, bindings, blob_trigger
 from emulator.functions import FunctionInfo
 from emulator.http_messages import presented_key
 from emulator.http_state import STATE, HttpState
@@ -64,7 +64,8 @@ def _describe(fn: FunctionInfo) -> dict[str, Any]:
     return {
         "name": fn.name,
         "trigger": fn.trigger_kind,
-        "state": "disabled" if fn.disabled else "enabled",
+        "state": "not run locally" if fn.not_run else "disabled" if fn.disabled else "enabled",
+        "notRunLocally": fn.not_run,
         "source": fn.source,
         "bindings": [
             {"name": b.name, "type": b.type, "direction": b.direction, **_plain(b.settings)}
@@ -87,12 +88,21 @@ async def run_function(request: web.Request) -> web.Response:
         return _error(404, f"no function named {name!r} in this deployment", functions=known)
     if fn.trigger_kind == "http":
         return _error(400, f"{fn.name!r} is an HTTP function: call its URL instead of the admin endpoint")
+    if fn.not_run is not None:
+        return _error(409, f"{fn.name!r} is not run locally: {fn.not_run}")
     try:
         payload = await request.json() if request.can_read_body else {}
     except ValueError:
         return _error(400, 'the body must be JSON such as {"input": "..."}')
     text = payload.get("input", "") if isinstance(payload, dict) else ""
-    value, details = _trigger_value(fn, text if isinstance(text, str) else json.dumps(text))
+    text = text if isinstance(text, str) else json.dumps(text)
+    if fn.trigger_kind == "blob":  # the host reads the input as the blob's path and passes that blob
+        try:
+            value, details = await blob_trigger.manual_input(state.invoker, fn, text)
+        except bindings.BindingError as exc:
+            return _error(404, str(exc))
+    else:
+        value, details = _trigger_value(fn, text)
     invocation = state.invoker.invoke(fn, value, trigger_details=details)
     if request.query.get("wait", "").lower() in ("1", "true", "yes"):
         result = await invocation

@@ -50,12 +50,22 @@ class FunctionInfo:
     is_async: bool
     #: ``file:line`` of the function's definition, for messages.
     source: str
-    #: Switched off by ``AzureWebJobs.<name>.Disabled`` or left out of host.json's ``functions`` list.
+    #: Not run: switched off by ``AzureWebJobs.<name>.Disabled``, left out of host.json's ``functions`` list, or
+    #: using a binding the emulator does not run (then ``not_run`` says which and why).
     disabled: bool = False
     #: True when the function declares a ``context`` parameter (it gets a ``func.Context``).
     wants_context: bool = False
     #: The ``@app.retry`` settings (``strategy``, ``max_retry_count``, intervals), None without a retry policy.
     retry: dict[str, Any] | None = None
+    #: ``"<binding>, <why>"`` when the function uses a binding the emulator does not run (it is listed, not run).
+    not_run: str | None = None
+
+    @property
+    def state(self) -> str:
+        """``enabled``, ``disabled`` or ``not run locally: <binding>, <why>`` (as listed at start-up)."""
+        if self.not_run is not None:
+            return f"not run locally: {self.not_run}"
+        return "disabled" if self.disabled else "enabled"
 
     @property
     def trigger_kind(self) -> str:

@@ -102,17 +102,19 @@ class Host:
         log.info("%s", self.summary())
         if all(fn.disabled for fn in functions):
             log.warning(
-                "every function is disabled (AzureWebJobs.<name>.Disabled in local.settings.json or host.json's "
-                "functions list): nothing will run"
+                "no function runs (AzureWebJobs.<name>.Disabled in local.settings.json, host.json's functions list, "
+                "or bindings not run locally): nothing will run"
             )
-        self._record("host.start", functions=[f.name for f in functions], pid=os.getpid())
+        not_run = {f.name: f.not_run for f in functions if f.not_run is not None}
+        self._record("host.start", functions=[f.name for f in functions], not_run=not_run, pid=os.getpid())
 
     def summary(self) -> str:
         """A readable list of the functions, their triggers and bindings (as ``func start`` prints)."""
         count = len(self.functions)
         lines = [f"{count} function{'s' if count != 1 else ''} in {self.deployment.function_app}:"]
         for fn in self.functions:
-            lines.append(f"  {fn.name}{' (disabled)' if fn.disabled else ''}  {fn.source}")
+            state = "" if fn.state == "enabled" else f" ({fn.state})"
+            lines.append(f"  {fn.name}{state}  {fn.source}")
             lines += [f"      {describe_binding(b)}" for b in (fn.trigger, *fn.bindings)]
         return "\n".join(lines)
 
@@ -150,7 +152,7 @@ class Host:
 def describe_binding(binding: BindingInfo) -> str:
     """One line for a binding: ``msg <- queueTrigger orders``, ``$return -> queue next-stage``."""
     s = binding.settings
-    target = str(s.get("queueName") or s.get("path") or s.get("schedule") or s.get("route") or "")
+    target = str(s.get("queueName") or s.get("path") or s.get("tableName") or s.get("schedule") or s.get("route") or "")
     with contextlib.suppress(BindingError):  # else shown as written; the trigger reports the missing setting
         target = resolve_app_settings(target, where=binding.name)
     methods = ",".join(str(m) for m in s.get("methods") or [])

@@ -23,18 +23,9 @@ import azure.functions as func
 
 from emulator.deployment import Deployment
 from emulator.functions import BindingInfo, Direction, FunctionInfo
+from emulator.not_run import not_run_reason
 from framework.errors import ExchangeError
 
-#: (type, direction) pairs the emulator drives; anything else is refused at indexing.
-SUPPORTED = {
-    ("queueTrigger", "in"),
-    ("timerTrigger", "in"),
-    ("httpTrigger", "in"),
-    ("queue", "out"),
-    ("blob", "in"),
-    ("blob", "out"),
-    ("http", "out"),
-}
 _DIRECTIONS: dict[int, Direction] = {0: "in", 1: "out", 2: "inout"}
 
 
@@ -45,10 +36,6 @@ class IndexingError(ExchangeError):
         super().__init__(message, hint=hint)
         #: The full traceback text, for a verbose mode.
         self.details = details
-
-
-class UnsupportedBindingError(IndexingError):
-    """A function uses a binding type the emulator cannot drive."""
 
 
 def index_functions(deployment: Deployment, *, env: Mapping[str, str] | None = None) -> list[FunctionInfo]:
@@ -204,14 +191,7 @@ def _function_info(fn: Any, deployment: Deployment) -> FunctionInfo:
     user = fn.get_user_function()
     source = _source(user)
     all_bindings = [_binding(raw) for raw in fn.get_dict_repr()["bindings"]]
-    for binding in all_bindings:
-        if (binding.type, binding.direction) not in SUPPORTED:
-            raise UnsupportedBindingError(
-                f"{source}: function {name} uses a {binding.type} {binding.direction} binding ({binding.name!r}), "
-                "which the emulator does not support.",
-                hint="supported: queueTrigger, timerTrigger, httpTrigger, queue output, blob input/output, "
-                "http output; run this function on Azure, or remove the binding for local runs",
-            )
+    not_run = not_run_reason(all_bindings)
     wants_context = _check_parameters(name, user, all_bindings, source)
     triggers = [b for b in all_bindings if b.is_trigger]
     listed = deployment.host.functions
@@ -222,10 +202,16 @@ def _function_info(fn: Any, deployment: Deployment) -> FunctionInfo:
         callable=user,
         is_async=inspect.iscoroutinefunction(user),
         source=source,
-        disabled=deployment.local.is_disabled(name) or (listed is not None and name not in listed),
+        disabled=not_run is not None or deployment.local.is_disabled(name) or not _listed(name, listed),
+        not_run=not_run,
         wants_context=wants_context,
         retry=fn.get_settings_dict("retry_policy"),  # as the worker reads @app.retry (loader.get_retry_settings)
     )
+
+
+def _listed(name: str, listed: tuple[str, ...] | None) -> bool:
+    """True unless host.json's ``functions`` list leaves ``name`` out (the host compares names ignoring case)."""
+    return listed is None or name.lower() in {f.lower() for f in listed}
 
 
 def _check_parameters(name: str, user: Any, all_bindings: list[BindingInfo], source: str) -> bool:

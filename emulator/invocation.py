@@ -24,7 +24,7 @@ from typing import Any
 
 import azure.functions as func
 
-from emulator import bindings
+from emulator import bindings, tables
 from emulator.deployment import HostConfig
 from emulator.functions import BindingInfo, FunctionInfo
 from emulator.invocation_context import InvocationContext, RetryContext, TraceContext
@@ -51,9 +51,9 @@ class OutputRecord:
 
     #: The binding's name (parameter name or ``$return``).
     binding: str
-    #: ``queue``, ``blob`` or ``http``.
+    #: ``queue``, ``blob``, ``table`` or ``http``.
     type: str
-    #: The queue name, the ``container/blob`` path, or ``http``.
+    #: The queue name, the ``container/blob`` path, the table, or ``http``.
     target: str
     #: How many messages (or blobs, or responses) were sent.
     count: int
@@ -111,6 +111,7 @@ class Invoker:
         #: Called with a queue name after an output binding sent to it (wakes this host's poller of that queue).
         self.on_queue_sent = on_queue_sent
         self.clients = StorageClients()
+        self.tables = tables.Tables()
         self._executor = ThreadPoolExecutor(max_workers=_thread_count(), thread_name_prefix="exchange-fn")
 
     async def invoke(
@@ -178,6 +179,10 @@ class Invoker:
                 kwargs[binding.name] = bindings.Out()
             elif binding.type == "blob":
                 kwargs[binding.name] = await self._blob_input(fn, binding, details)
+            elif binding.type == "table":
+                conn = connection_for(binding.settings.get("connection"), self.storage)
+                where = f"function {fn.name}, table input {binding.name!r}"
+                kwargs[binding.name] = await self.tables.read(conn, binding, details, where=where)
         return kwargs
 
     async def _call(self, fn: FunctionInfo, kwargs: dict[str, Any]) -> Any:
@@ -235,6 +240,10 @@ class Invoker:
                 records.append(await self._send_queue(fn, binding, value, details, where))
             elif binding.type == "blob" and value is not None:
                 records.append(await self._write_blob(binding, value, details, where))
+            elif binding.type == "table":
+                conn = connection_for(binding.settings.get("connection"), self.storage)
+                table, count = await self.tables.output(conn, binding, value, details, where=where)
+                records.append(OutputRecord(binding.name, "table", table, count))
             elif binding.type == "http":
                 response = bindings.http_response(value, where=where) or response
                 records.append(OutputRecord(binding.name, "http", "http", int(response is not None)))
@@ -313,6 +322,7 @@ class Invoker:
     async def close(self) -> None:
         """Close storage clients and the thread pool (threads still running are not waited for)."""
         await self.clients.close()
+        await self.tables.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 

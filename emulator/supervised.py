@@ -30,6 +30,7 @@ WARM_IMPORTS = (
     "azure.functions",
     "azure.storage.queue.aio",
     "azure.storage.blob.aio",
+    "azure.data.tables.aio",
     "aiohttp.web",
     "croniter",
     "framework",
@@ -50,6 +51,7 @@ def warm_up() -> None:
 
 def build_host(config: dict[str, Any], http_sock: socket.socket | None) -> Any:
     """The deployment's host, indexed and with its runners, not started. Raises when the code does not load."""
+    from emulator.blob_trigger import BlobTriggerRunner
     from emulator.deployment import load_deployment
     from emulator.host import Host
     from emulator.http_server import HttpOptions, HttpServer, build_routes
@@ -72,6 +74,7 @@ def build_host(config: dict[str, Any], http_sock: socket.socket | None) -> Any:
     check_schedules(deployment, host.functions)  # index now: errors surface at load, before anything is polled
     build_routes(host.functions, deployment.host.http.route_prefix)  # bad, reserved or conflicting routes too
     host.add_runner(TimerRunner())
+    host.add_runner(BlobTriggerRunner())
     if http_sock is not None:
         host.add_runner(HttpServer(HttpOptions(sock=http_sock, enable_auth=bool(config.get("enable_auth")))))
     return host
@@ -120,7 +123,9 @@ class Worker:
             _journal_failure(config, "load_failed", error)
             self.say("load_failed", error=_describe_failure(error))
             return
-        self.say("loaded", functions=[fn.name for fn in self._host.functions])
+        functions = self._host.functions
+        not_run = {fn.name: fn.not_run for fn in functions if fn.not_run is not None}
+        self.say("loaded", functions=[fn.name for fn in functions], not_run=not_run)
 
     async def start(self) -> bool:
         """Start the triggers; on failure (storage unreachable, ...) say why, stop what started and return False."""

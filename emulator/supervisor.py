@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator import devstate
+from emulator.http_standby import Standby
 from emulator.journal import JOURNAL_KEEP_ENTRIES
 from emulator.queue_trigger import LEASE_S
 from emulator.workers import WorkerProcess, drain_all, stop_all
@@ -116,6 +117,8 @@ class Supervisor:
         self._reported: set[int] = set()
         self._replace_after = 0.0
         self._replace_backoff = REPLACE_BACKOFF_S
+        #: Answers HTTP with 503 and the load error while no worker runs the code.
+        self._standby: Standby | None = None
 
     def _spawn_spares(self) -> None:
         self._spares = [
@@ -170,6 +173,7 @@ class Supervisor:
         if failed is not None:
             return self._failed(new + self.active, "load", failed)
         loaded = time.monotonic()
+        self._end_standby()  # the new workers take the HTTP socket from here on
         drain_all(self.active, self.options.drain_timeout)
         self.active = []
         drained = time.monotonic()
@@ -183,6 +187,8 @@ class Supervisor:
             f"generation {self.generation}: {len(functions)} function(s) running in {len(new)} worker(s) "
             f"(load {_ms(loaded - started)}, drain {_ms(drained - loaded)}, start {_ms(time.monotonic() - drained)})"
         )
+        for name, why in (events[0].get("not_run") or {}).items():
+            self._say(f"  {name}: not run locally: {why}")
         self._spawn_spares()
         return True
 
@@ -191,10 +197,22 @@ class Supervisor:
         stop_all(workers, self.options.drain_timeout)
         self.active = []
         self.last_error = str(event.get("error"))
+        self._begin_standby(self.last_error)
         what = "the code failed to load" if step == "load" else "the functions could not start"
         self._say(f"{what}; no queue is polled until it is fixed (saving a file tries again):\n{self.last_error}")
         self._spawn_spares()
         return False
+
+    def _begin_standby(self, error: str) -> None:
+        """No worker serves HTTP now: answer every request at once with 503 and ``error``."""
+        self._end_standby()
+        if self._http is not None:
+            self._standby = Standby(self._http, error, self.options.deployment_dir).start()
+
+    def _end_standby(self) -> None:
+        if self._standby is not None:
+            self._standby.stop()
+            self._standby = None
 
     def replace_dead_workers(self) -> None:
         """A worker that died (killed, crashed) is replaced by a warm one on the same code, as the host would.
@@ -215,11 +233,14 @@ class Supervisor:
             fresh = self._spares.pop()
             event = fresh.load(self.config)
             if event.get("event") == "loaded":
+                self._end_standby()  # the fresh worker takes the HTTP socket
                 event = fresh.start()
             if event.get("event") == "started":
                 self.active[i] = fresh
                 self._replace_backoff = REPLACE_BACKOFF_S
             else:
+                if all(w.popen.poll() is not None for w in self.active):  # none left to answer HTTP
+                    self._begin_standby(str(event.get("error")))
                 self._say(
                     f"the replacement worker failed; trying again in {self._replace_backoff:g} s:\n{event.get('error')}"
                 )
@@ -233,6 +254,7 @@ class Supervisor:
         self._stop.set()
 
     def _shutdown_workers(self) -> None:
+        self._end_standby()
         stop_all(self.active + self._spares, self.options.drain_timeout)
         self.active, self._spares = [], []
 

@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from emulator.blob_trigger import BlobTriggerRunner
 from emulator.deployment import load_deployment
 from emulator.host import Host
 from emulator.http_server import HttpOptions, HttpServer
@@ -92,7 +93,7 @@ async def _main(args: argparse.Namespace) -> None:
             drain_timeout=args.drain_timeout,
             on_started=ready,
             lease_s=args.lease,
-            runners=[TimerRunner(), *([http] if http is not None else [])],
+            runners=[TimerRunner(), BlobTriggerRunner(), *([http] if http is not None else [])],
         )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from emulator.devstate import DevState
 from exchange_cli.tui.feed import JournalFeed
 
-_DETAIL_KEYS = ("queueName", "schedule", "route", "path")
+_DETAIL_KEYS = ("queueName", "schedule", "route", "path", "tableName")
 _SETTING = re.compile(r"%([^%]+)%")
 
 
@@ -31,6 +31,8 @@ class FunctionSpec:
     #: Output bindings as ``type:target`` (``queue:next-stage``, ``blob:out/{id}``, ``http``).
     outputs: tuple[str, ...] = ()
     disabled: bool = False
+    #: ``"<binding>, <why>"`` when the host does not run the function locally (its binding is not emulated).
+    not_run: str | None = None
     #: ``Name.Disabled`` style state text from the host, when it says more than enabled/disabled.
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -79,6 +81,7 @@ def parse_function(raw: dict[str, Any], settings: Mapping[str, str] = {}) -> Fun
         trigger_detail=_detail(trigger, settings),
         outputs=outputs,
         disabled=bool(raw.get("disabled", False)) or raw.get("state") == "disabled",
+        not_run=str(raw["notRunLocally"]) if raw.get("notRunLocally") else None,
     )
 
 
@@ -87,7 +90,12 @@ def parse_functions(payload: Any, settings: Mapping[str, str] = {}) -> list[Func
     items = payload.get("functions", []) if isinstance(payload, dict) else payload
     if not isinstance(items, list):
         return []
-    return [parse_function(item if isinstance(item, dict) else {"name": item}, settings) for item in items]
+    not_run = payload.get("not_run") if isinstance(payload, dict) else None  # host.start: names and reasons
+    reasons = not_run if isinstance(not_run, dict) else {}
+    return [
+        parse_function(item if isinstance(item, dict) else {"name": item, "notRunLocally": reasons.get(item)}, settings)
+        for item in items
+    ]
 
 
 def load(host: DevState | None, feed: JournalFeed, settings: Mapping[str, str] = {}) -> list[FunctionSpec]:

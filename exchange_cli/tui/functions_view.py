@@ -15,7 +15,14 @@ from exchange_cli.tui.model import LiveModel
 from exchange_cli.tui.render import cell
 from exchange_cli.tui.stats import FunctionStats
 
-_STATE_STYLE = {"ok": "green", "running": "bold cyan", "failing": "bold red", "disabled": "dim", "idle": ""}
+_STATE_STYLE = {
+    "ok": "green",
+    "running": "bold cyan",
+    "failing": "bold red",
+    "disabled": "dim",
+    "not run": "yellow",
+    "idle": "",
+}
 #: (label, width); the outputs and the whole last error are in the detail line under the table.
 COLUMNS = (
     ("function", 14),
@@ -51,6 +58,8 @@ def describe(stats: FunctionStats) -> Text:
     mean = f", mean {stats.mean_ms:.1f} ms" if stats.mean_ms is not None else ""
     text = Text.assemble((stats.name, "bold"), f": {where}{outputs} · {stats.invocations} runs, "
                          f"{stats.failures} failed{mean}")  # fmt: skip
+    if spec is not None and spec.not_run is not None:
+        text.append(f"\nnot run locally: {spec.not_run}", style="yellow")
     if stats.last_error:
         text.append(f"\nlast error: {stats.last_error}", style="red")
     return text

@@ -33,7 +33,9 @@ class FunctionStats:
 
     @property
     def state(self) -> str:
-        """``disabled``, ``running``, ``failing`` (last one failed), ``ok`` or ``idle``."""
+        """``not run`` (locally), ``disabled``, ``running``, ``failing`` (last one failed), ``ok`` or ``idle``."""
+        if self.spec is not None and self.spec.not_run is not None:
+            return "not run"
         if self.spec is not None and self.spec.disabled:
             return "disabled"
         if self.running > 0:

@@ -58,3 +58,12 @@ def test_detached_azurite_is_recorded_and_stopped(tmp_path: Path) -> None:
         assert az.stop_detached(tmp_path)
     assert az.recorded(tmp_path) is None
     assert not az.is_listening("127.0.0.1", proc.endpoints.queue_port)
+
+
+def test_the_managed_azurite_serves_tables_too(azurite: az.AzuriteEndpoints) -> None:
+    from azure.data.tables import TableServiceClient
+
+    with TableServiceClient.from_connection_string(azurite.connection_string) as service:
+        service.create_table_if_not_exists("exchangeprobe")
+        assert "exchangeprobe" in [t.name for t in service.list_tables()]
+        service.delete_table("exchangeprobe")

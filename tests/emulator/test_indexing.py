@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from emulator.deployment import load_deployment
-from emulator.indexing import IndexingError, UnsupportedBindingError, index_functions
+from emulator.indexing import IndexingError, index_functions
 from tests.emulator.support import APPS, deploy
 
 
@@ -75,10 +75,18 @@ def test_a_module_without_a_function_app_is_an_error(tmp_path: Path) -> None:
         index_functions(load_deployment(deploy("no_app", tmp_path)))
 
 
-def test_an_unsupported_binding_names_function_and_binding(tmp_path: Path) -> None:
-    with pytest.raises(UnsupportedBindingError) as info:
-        index_functions(load_deployment(deploy("unsupported", tmp_path)))
-    assert "function to_cosmos uses a cosmosDB out binding ('doc')" in str(info.value)
+def test_a_binding_not_emulated_is_listed_as_not_run_and_the_function_is_not_run(tmp_path: Path) -> None:
+    (fn,) = index_functions(load_deployment(deploy("unsupported", tmp_path)))
+    assert fn.disabled and fn.not_run is not None
+    assert (
+        fn.state
+        == "not run locally: cosmosDB out (doc), exchange does not emulate Cosmos DB; the function runs on Azure"
+    )
+
+
+def test_the_host_json_functions_list_ignores_case_as_the_host_does(tmp_path: Path) -> None:
+    app = deploy("outputs", tmp_path, host={"functions": ["OUT_STR"]}, values={"Q": "q"})
+    assert [f.name for f in index_functions(load_deployment(app)) if not f.disabled] == ["out_str"]
 
 
 def _line_of(folder: Path, text: str) -> int:

@@ -96,6 +96,20 @@ def test_catalog_reads_the_admin_endpoint_shape_and_host_start_names() -> None:
     assert [(s.name, s.trigger) for s in names] == [("a", "?"), ("b", "?")]
 
 
+def test_a_function_not_run_locally_shows_so_with_its_reason() -> None:
+    from exchange_cli.tui.functions_view import describe
+    from exchange_cli.tui.stats import FunctionStats
+
+    admin = [{"name": "to_cosmos", "state": "not run locally", "notRunLocally": "cosmosDB out (doc), not emulated",
+              "bindings": [{"name": "req", "type": "httpTrigger", "direction": "in", "route": "c"}]}]  # fmt: skip
+    [spec] = parse_functions(admin)
+    stats = FunctionStats("to_cosmos", spec)
+    assert stats.state == "not run"
+    assert "not run locally: cosmosDB out (doc), not emulated" in describe(stats).plain
+    [from_journal] = parse_functions({"functions": ["to_cosmos"], "not_run": {"to_cosmos": "cosmosDB out (doc), x"}})
+    assert from_journal.not_run == "cosmosDB out (doc), x"  # host.start in the journal, when the host is gone
+
+
 def test_filter_line_reads_keys_and_free_words() -> None:
     wanted = RowFilter.parse("queue:Orders fn:ing status:error cid:cid-0001 late")
 
