@@ -1,9 +1,13 @@
-"""The framework's SQL database: one URL, an engine per URL, sessions in transactions.
+"""The framework's SQL database: one URL, a lazily made engine, sessions in transactions, units of work.
 
-The URL comes from the caller, else ``DATABASE_URL``, else an SQLite file ``./.exchange/exchange.db``. SQLite and
-PostgreSQL are both first-class: SQLite engines get WAL, foreign keys, a busy timeout and ``BEGIN IMMEDIATE`` (so
-that read-then-write transactions in several processes queue instead of failing), PostgreSQL engines a pre-ping.
-Engines are created on first use, never at import time.
+The URL comes from the caller, else ``DATABASE_URL``, else (only off Azure) an SQLite file
+``./.exchange/exchange.db``. SQLite and PostgreSQL are both first-class: SQLite engines get WAL, foreign keys, a busy
+timeout and ``BEGIN IMMEDIATE`` (so that read-then-write transactions in several processes queue instead of
+failing), PostgreSQL engines a pre-ping. Nothing connects, creates a file or runs DDL before the first use.
+
+Inside ``with database.unit():`` (:func:`framework.unit_of_work.unit_of_work`) every ``database.session()`` opened
+in the same thread joins the unit's transaction instead of committing on its own. Which databases a process uses,
+by URL, is :mod:`framework.databases`.
 """
 
 from __future__ import annotations
@@ -13,43 +17,52 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from framework.errors import DatabaseUnavailableError, WriteConflictError
+from framework.hosting import running_on_azure
 
 __all__ = [
     "Database",
     "DatabaseUnavailableError",
-    "close_databases",
+    "SchemaPolicy",
     "create_engine",
-    "get_database",
-    "import_all_models",
     "resolve_database_url",
 ]
+
+#: What a database does about its schema on first use: nothing (the caller calls :meth:`Database.create_schema`),
+#: migrate it to head (locally), or only check that it is at head (on Azure, where a release step migrates).
+SchemaPolicy = Literal["none", "migrate", "verify"]
 
 #: Where the database lives when nothing else is configured (relative to the working directory).
 DEFAULT_SQLITE_PATH = Path(".exchange") / "exchange.db"
 #: How long an SQLite writer waits for another one before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 5000
-#: PostgreSQL advisory lock key held while the schema is created ("exchange" in ASCII, as an int).
-_SCHEMA_LOCK_KEY = int.from_bytes(b"exchange", "big") >> 1
 
 
 def resolve_database_url(explicit: str | None = None) -> str:
     """The database URL to use: ``explicit``, else ``DATABASE_URL``, else ``./.exchange/exchange.db`` (SQLite).
 
-    ``postgresql://`` is rewritten to ``postgresql+psycopg://`` (psycopg 3, the ``postgres`` extra).
+    ``postgresql://`` is rewritten to ``postgresql+psycopg://`` (psycopg 3, the ``postgres`` extra). On Azure there
+    is no default: the app's folder is read-only and an instance's disk is not shared, so a missing
+    ``DATABASE_URL`` is an error. Creates nothing (the SQLite file's folder is made when the engine is).
     """
     url = (explicit or os.environ.get("DATABASE_URL") or "").strip()
     if not url:
-        path = (Path.cwd() / DEFAULT_SQLITE_PATH).resolve()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{path}"
+        if running_on_azure():
+            raise DatabaseUnavailableError(
+                "No database is configured: the app setting DATABASE_URL is not set on this Azure Functions app.",
+                hint="add DATABASE_URL (e.g. postgresql://user:password@host:5432/db) to the function app's "
+                "application settings; there is no local SQLite default on Azure",
+            )
+        return f"sqlite:///{(Path.cwd() / DEFAULT_SQLITE_PATH).resolve()}"
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
@@ -120,15 +133,29 @@ def _unavailable_on_connect_failure(ctx: ExceptionContext) -> BaseException | No
     )
 
 
-class Database:
-    """One database: its URL, a lazily created engine and a session factory."""
+@dataclass(frozen=True)
+class _Unit:
+    database: Database
+    session: Session
+    thread: int
 
-    def __init__(self, url: str | None = None) -> None:
+
+#: The unit of work in force, if any (see :meth:`Database.unit`).
+_current_unit: ContextVar[_Unit | None] = ContextVar("exchange_unit_of_work", default=None)
+
+
+class Database:
+    """One database: its URL, a lazily created engine, a session factory and what to do about the schema."""
+
+    def __init__(self, url: str | None = None, *, schema: SchemaPolicy = "none") -> None:
         #: The resolved SQLAlchemy URL (may contain a password: show :attr:`safe_url` instead).
         self.url = resolve_database_url(url)
+        #: What the first use does about the schema.
+        self.schema_policy: SchemaPolicy = schema
         self._engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
         self._lock = threading.Lock()
+        self._schema_checked = schema == "none"
         #: Tenants known to exist in this database (saves a round trip per write).
         self.known_tenants: set[str] = set()
 
@@ -142,13 +169,26 @@ class Database:
 
     @property
     def engine(self) -> Engine:
-        """The engine, created on first use."""
+        """The engine, created on first use (when the schema policy says so, the schema is checked then too)."""
         if self._engine is None:
             with self._lock:
                 if self._engine is None:
-                    self._engine = create_engine(self.url)
-                    self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+                    engine = create_engine(self.url)
+                    if not self._schema_checked:
+                        self._prepare_schema(engine)
+                    self._sessions = sessionmaker(engine, expire_on_commit=False)
+                    self._engine = engine
         return self._engine
+
+    def _prepare_schema(self, engine: Engine) -> None:
+        from framework.schema import ensure_current
+
+        try:
+            ensure_current(engine, migrate=self.schema_policy == "migrate")
+        except BaseException:
+            engine.dispose()
+            raise
+        self._schema_checked = True
 
     @functools.cached_property
     def dialect(self) -> str:
@@ -156,40 +196,67 @@ class Database:
         return make_url(self.url).get_backend_name()
 
     def create_schema(self) -> None:
-        """Create the framework's tables that do not exist yet (idempotent)."""
-        from framework.models import Base
+        """Migrate the framework's tables to the newest revision (idempotent; adopts a ``create_all`` schema).
 
-        # One transaction, so that processes starting together do not race: on SQLite BEGIN IMMEDIATE
-        # serialises them, on PostgreSQL an advisory lock does.
-        with self.engine.begin() as connection:
-            if self.dialect == "postgresql":
-                connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_SCHEMA_LOCK_KEY)))
-            Base.metadata.create_all(connection)
+        One transaction under a lock, so that processes starting together do not race.
+        """
+        from framework.schema import upgrade
+
+        upgrade(self.engine)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session inside a transaction: committed when the block ends, rolled back if it raises.
 
-        Inside :func:`framework.unit_of_work.unit_of_work` it is the unit's session: the unit commits (or rolls
-        back, if anything in it raises).
+        Inside :meth:`unit` it is the unit's session: the unit commits (or rolls back, if anything in it raises).
         """
-        from framework.unit_of_work import joined_session
-
-        joined = joined_session(self)
-        if joined is not None:
-            try:
-                yield joined
-            except sa.exc.IntegrityError as exc:
-                # The unit's transaction is broken now: no write in it can be retried, the whole attempt must be.
-                raise WriteConflictError(
-                    f"A concurrent writer changed the same rows first: {exc.orig}",
-                    hint="the ProcessorHandler retries the attempt in a fresh transaction",
-                ) from exc
+        joined = self.joined_session()
+        if joined is None:
+            with self._new_session() as session:
+                yield session
             return
+        try:
+            yield joined
+        except sa.exc.IntegrityError as exc:
+            # The unit's transaction is broken now: no write in it can be retried, the whole attempt must be.
+            raise WriteConflictError(
+                f"A concurrent writer changed the same rows first: {exc.orig}",
+                hint="the ProcessorHandler retries the attempt in a fresh transaction",
+            ) from exc
+
+    @contextmanager
+    def _new_session(self) -> Iterator[Session]:
         _ = self.engine
         assert self._sessions is not None
         with self._sessions() as session, session.begin():
             yield session
+
+    def joined_session(self) -> Session | None:
+        """The session of this database's unit of work in force in this thread, or None."""
+        unit = _current_unit.get()
+        if unit is None or unit.database is not self or unit.thread != threading.get_ident():
+            return None
+        return unit.session
+
+    @contextmanager
+    def unit(self) -> Iterator[Session]:
+        """Run the block in one transaction: committed at the end, rolled back if it raises (nests: the outer
+        unit commits)."""
+        joined = self.joined_session()
+        if joined is not None:
+            yield joined
+            return
+        try:
+            with self._new_session() as session:
+                token = _current_unit.set(_Unit(self, session, threading.get_ident()))
+                try:
+                    yield session
+                finally:
+                    _current_unit.reset(token)
+        except BaseException:
+            # Rows the unit wrote are gone, tenant rows included: forget the tenants it may have cached as existing.
+            self.known_tenants.clear()
+            raise
 
     def dispose(self) -> None:
         """Close every pooled connection (the engine is re-created if the database is used again)."""
@@ -199,34 +266,3 @@ class Database:
             self._engine = None
             self._sessions = None
             self.known_tenants.clear()
-
-
-_defaults: dict[str, Database] = {}
-_defaults_lock = threading.Lock()
-
-
-def get_database(url: str | None = None) -> Database:
-    """The process-wide database for ``url`` (resolved as :func:`resolve_database_url`), schema created."""
-    resolved = resolve_database_url(url)
-    with _defaults_lock:
-        database = _defaults.get(resolved)
-        if database is None:
-            database = Database(resolved)
-            database.create_schema()
-            _defaults[resolved] = database
-    return database
-
-
-def close_databases() -> None:
-    """Dispose and forget every process-wide database (at shutdown, and between tests)."""
-    with _defaults_lock:
-        for database in _defaults.values():
-            database.dispose()
-        _defaults.clear()
-
-
-def import_all_models() -> None:
-    """Import the framework's models and make sure the default database has their tables."""
-    import framework.models  # noqa: F401  (registers the tables on the metadata)
-
-    get_database()

@@ -8,7 +8,8 @@ from typing import cast
 import sqlalchemy as sa
 
 from framework.context import current_tenant_id
-from framework.db import Database, get_database
+from framework.databases import get_database
+from framework.db import Database
 from framework.errors import TenantRequiredError
 from framework.models import TenantRow
 
