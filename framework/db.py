@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from framework.errors import DatabaseUnavailableError, WriteConflictError
+from framework.errors import ConfigurationError, DatabaseUnavailableError, WriteConflictError
 from framework.hosting import running_on_azure
 
 __all__ = [
@@ -78,8 +78,21 @@ def safe_url(url: str | sa.URL) -> str:
 
 
 def create_engine(url: str) -> Engine:
-    """An engine for ``url``, tuned for the framework's read-then-write transactions."""
-    parsed = make_url(url)
+    """An engine for ``url``, tuned for the framework's read-then-write transactions.
+
+    A URL SQLAlchemy cannot read, or whose driver is not installed, is a :class:`ConfigurationError`.
+    """
+    try:
+        return _create_engine(make_url(url))
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
+        raise ConfigurationError(
+            f"The database URL {safe_url(url)} cannot be used: {exc}",
+            hint="set DATABASE_URL to sqlite:///path/to/file.db or postgresql://user:password@host:5432/db "
+            "(PostgreSQL needs the postgres extra: pip install 'exchange[postgres]')",
+        ) from exc
+
+
+def _create_engine(parsed: sa.URL) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
