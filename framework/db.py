@@ -47,6 +47,22 @@ DEFAULT_SQLITE_PATH = Path(".exchange") / "exchange.db"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
+def _conflict(exc: sa.exc.IntegrityError) -> WriteConflictError:
+    # The unit's transaction is broken now: no write in it can be retried, the whole attempt must be.
+    return WriteConflictError(
+        f"A concurrent writer changed the same rows first: {exc.orig}",
+        hint="the ProcessorHandler retries the attempt in a fresh transaction",
+    )
+
+
+@contextmanager
+def _conflict_fails_the_unit() -> Iterator[None]:
+    try:
+        yield
+    except sa.exc.IntegrityError as exc:
+        raise _conflict(exc) from exc
+
+
 def resolve_database_url(explicit: str | None = None) -> str:
     """The database URL to use: ``explicit``, else ``DATABASE_URL``, else ``./.exchange/exchange.db`` (SQLite).
 
@@ -146,11 +162,54 @@ def _unavailable_on_connect_failure(ctx: ExceptionContext) -> BaseException | No
     )
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Unit:
+    """One unit of work: its connection and transaction are opened by the first statement (so the write lock of
+    SQLite's ``BEGIN IMMEDIATE`` is not held before there is anything to write), an ORM session only if asked."""
+
     database: Database
-    session: Session
     thread: int
+    _connection: sa.Connection | None = None
+    #: An ORM session on the unit's connection, made only when something asks for one.
+    session: Session | None = None
+
+    #: The session was made first (bound to the engine): its transaction is the unit's.
+    _session_owns: bool = False
+
+    def connection(self) -> sa.Connection:
+        if self._connection is None:
+            if self.session is not None:
+                self._connection = self.session.connection()
+            else:
+                self._connection = self.database.engine.connect()
+                self._connection.begin()
+        return self._connection
+
+    def orm_session(self) -> Session:
+        if self.session is None:
+            if self._connection is None:  # lazy: the session connects at its first flush or query
+                self.session = self.database.new_session()
+                self._session_owns = True
+            else:  # joins the unit's transaction: the unit commits or rolls back, not the session
+                self.session = Session(bind=self._connection, expire_on_commit=False)
+        return self.session
+
+    def finish(self, commit: bool) -> None:
+        """Commit (flushing the session first) or roll back, then let go of the connection."""
+        try:
+            if self._session_owns:
+                assert self.session is not None
+                (self.session.commit if commit else self.session.rollback)()
+            else:
+                if commit and self.session is not None:
+                    self.session.flush()
+                if self._connection is not None:
+                    (self._connection.commit if commit else self._connection.rollback)()
+        finally:
+            if self.session is not None:
+                self.session.close()
+            if self._connection is not None and not self._session_owns:
+                self._connection.close()
 
 
 #: The unit of work in force, if any (see :meth:`Database.unit`).
@@ -219,55 +278,78 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session inside a transaction: committed when the block ends, rolled back if it raises.
+        """An ORM session inside a transaction: committed when the block ends, rolled back if it raises.
 
         Inside :meth:`unit` it is the unit's session: the unit commits (or rolls back, if anything in it raises).
         """
-        joined = self.joined_session()
-        if joined is None:
-            with self._new_session() as session:
+        unit = self._joined_unit()
+        if unit is None:
+            with self.new_session() as session, session.begin():
                 yield session
             return
-        try:
-            yield joined
-        except sa.exc.IntegrityError as exc:
-            # The unit's transaction is broken now: no write in it can be retried, the whole attempt must be.
-            raise WriteConflictError(
-                f"A concurrent writer changed the same rows first: {exc.orig}",
-                hint="the ProcessorHandler retries the attempt in a fresh transaction",
-            ) from exc
+        with _conflict_fails_the_unit():
+            yield unit.orm_session()
 
     @contextmanager
-    def _new_session(self) -> Iterator[Session]:
+    def connection(self) -> Iterator[sa.Connection]:
+        """A Core connection inside a transaction, like :meth:`session` but without the ORM's bookkeeping (the
+        framework's hot write path uses it). Inside :meth:`unit` it is the unit's connection."""
+        unit = self._joined_unit()
+        if unit is None:
+            with self.engine.begin() as connection:
+                yield connection
+            return
+        try:  # inline rather than _conflict_fails_the_unit(): this is the per-statement path
+            yield unit.connection()
+        except sa.exc.IntegrityError as exc:
+            raise _conflict(exc) from exc
+
+    def new_session(self) -> Session:
+        """A new ORM session of this database (no transaction yet; the caller owns it)."""
         _ = self.engine
         assert self._sessions is not None
-        with self._sessions() as session, session.begin():
-            yield session
+        return self._sessions()
 
-    def joined_session(self) -> Session | None:
-        """The session of this database's unit of work in force in this thread, or None."""
+    def _joined_unit(self) -> _Unit | None:
         unit = _current_unit.get()
         if unit is None or unit.database is not self or unit.thread != threading.get_ident():
             return None
-        return unit.session
+        return unit
+
+    def in_unit(self) -> bool:
+        """True inside a :meth:`unit` of this database, in this thread."""
+        return self._joined_unit() is not None
+
+    def joined_session(self) -> Session | None:
+        """The ORM session of this database's unit of work in force in this thread (made now if need be), or None."""
+        unit = self._joined_unit()
+        if unit is None:
+            return None
+        with self.session() as session:
+            return session
 
     @contextmanager
-    def unit(self) -> Iterator[Session]:
+    def unit(self) -> Iterator[None]:
         """Run the block in one transaction: committed at the end, rolled back if it raises (nests: the outer
-        unit commits)."""
-        joined = self.joined_session()
-        if joined is not None:
-            yield joined
+        unit commits). Sessions and connections opened in the block, in this thread, join it."""
+        if self._joined_unit() is not None:
+            yield
             return
+        unit = _Unit(self, threading.get_ident())
+        token = _current_unit.set(unit)
         try:
-            with self._new_session() as session:
-                token = _current_unit.set(_Unit(self, session, threading.get_ident()))
-                try:
-                    yield session
-                finally:
-                    _current_unit.reset(token)
+            try:
+                yield
+            finally:
+                _current_unit.reset(token)
         except BaseException:
             # Rows the unit wrote are gone, tenant rows included: forget the tenants it may have cached as existing.
+            self.known_tenants.clear()
+            unit.finish(commit=False)
+            raise
+        try:
+            unit.finish(commit=True)
+        except BaseException:
             self.known_tenants.clear()
             raise
 

@@ -29,6 +29,6 @@ def joined_session(database: Database) -> Session | None:
     return database.joined_session()
 
 
-def unit_of_work(database: Database) -> AbstractContextManager[Session]:
+def unit_of_work(database: Database) -> AbstractContextManager[None]:
     """Run the block in one transaction of ``database``: committed at the end, rolled back if it raises."""
     return database.unit()
