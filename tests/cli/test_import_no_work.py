@@ -129,7 +129,8 @@ def test_on_azure_without_database_url_indexing_works_and_the_first_use_names_th
     assert indexed.returncode == 0, indexed.stderr
     assert first.returncode == 0, first.stderr
     kind, message = first.stdout.splitlines()[:2]
-    assert kind == "DatabaseUnavailableError"  # raised to the host: the message stays on its queue
+    # raised to the host (as itself or as the handler's outage error), so the message stays on its queue
+    assert kind in {"DatabaseUnavailableError", "ServiceOutageError"}
     assert "DATABASE_URL is not set" in message
     assert not (deployment / ".exchange").exists()
 
