@@ -28,6 +28,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from framework.errors import ConfigurationError, DatabaseUnavailableError, WriteConflictError
 from framework.hosting import running_on_azure
+from framework.schema import current as schema_state
+from framework.schema import ensure_current, upgrade
 
 __all__ = [
     "Database",
@@ -253,8 +255,6 @@ class Database:
         return self._engine
 
     def _prepare_schema(self, engine: Engine) -> None:
-        from framework.schema import ensure_current
-
         try:
             ensure_current(engine, migrate=self.schema_policy == "migrate")
         except BaseException:
@@ -272,9 +272,19 @@ class Database:
 
         One transaction under a lock, so that processes starting together do not race.
         """
-        from framework.schema import upgrade
-
         upgrade(self.engine)
+
+    def exists(self) -> bool:
+        """False for an SQLite file that is not there yet (checked without creating it); else True."""
+        parsed = make_url(self.url)
+        path = parsed.database
+        if parsed.get_backend_name() != "sqlite" or not path or path == ":memory:" or path.startswith("file:"):
+            return True
+        return Path(path).exists()
+
+    def has_schema(self) -> bool:
+        """True when the framework's tables are there (read only: creates nothing, not even an SQLite file)."""
+        return self.exists() and bool(schema_state(self.engine).tables)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -40,23 +40,12 @@ def describe_current(url: str | None) -> str:
     from framework.schema import current
 
     database = Database(url)
-    if database.dialect == "sqlite" and _missing_file(database.url):
+    if not database.exists():
         return f"{database.safe_url}: no database yet (the file does not exist; the first use or upgrade makes it)"
     try:
         return f"{database.safe_url}: {current(database.engine).describe()}"
     finally:
         database.dispose()
-
-
-def _missing_file(url: str) -> bool:
-    from pathlib import Path
-
-    from sqlalchemy.engine import make_url
-
-    path = make_url(url).database
-    if not path or path == ":memory:" or path.startswith("file:"):
-        return False
-    return not Path(path).exists()
 
 
 def describe_history() -> list[str]:

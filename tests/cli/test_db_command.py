@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -104,3 +105,21 @@ def test_python_m_framework_migrate_needs_no_cli_and_reads_database_url(tmp_path
     assert bad.returncode == 1 and bad.stdout == ""
     assert bad.stderr.startswith("error: The database URL nosuch://x cannot be used: ")
     assert "Traceback" not in bad.stderr
+
+
+def test_exchange_entities_before_anything_ran_lists_none_and_creates_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    db_file = tmp_path / "later.db"
+    app = deployment_with_database(tmp_path / "app", f"sqlite:///{db_file}")
+    runner = CliRunner()
+
+    missing = runner.invoke(cli, ["entities", "-d", str(app)])
+    sqlite3.connect(db_file).close()  # an empty file: what a first connection leaves behind
+    empty = runner.invoke(cli, ["entities", "--json", "-d", str(app)])
+
+    assert missing.exit_code == 0 and missing.output == "No entities.\n", missing.output
+    assert empty.exit_code == 0 and json.loads(empty.output) == [], empty.output
+    with sqlite3.connect(db_file) as connection:  # read only: no schema made by a read command
+        assert connection.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
