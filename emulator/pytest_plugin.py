@@ -198,7 +198,7 @@ def database(database_url: str) -> Iterator[Database]:
 @pytest.fixture
 def database_env(database: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Point ``DATABASE_URL`` (and so every service made without a database) at the test database."""
-    from framework.db import close_databases
+    from framework.databases import close_databases
 
     monkeypatch.setenv("DATABASE_URL", database.url)
     close_databases()

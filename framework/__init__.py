@@ -46,8 +46,8 @@ _EXPORTS: dict[str, str] = {
     "EntityResult": "framework.entities",
     "ProcessingState": "framework.states",
     "Database": "framework.db",
-    "get_database": "framework.db",
-    "import_all_models": "framework.db",
+    "get_database": "framework.databases",
+    "import_all_models": "framework.databases",
     # errors
     "ExchangeError": "framework.errors",
     "ConfigurationError": "framework.errors",
@@ -130,7 +130,8 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from framework.config import ProcessorConfig
     from framework.context import correlation_context, tenant_context
-    from framework.db import Database, get_database, import_all_models
+    from framework.databases import get_database, import_all_models
+    from framework.db import Database
     from framework.entities import Entity, EntityResult
     from framework.errors import (
         ConfigurationError,

@@ -34,6 +34,12 @@ class DatabaseUnavailableError(ExchangeError):
     """The SQL database cannot be reached (server down, wrong host or port, unreadable file)."""
 
 
+class SchemaError(DatabaseUnavailableError):
+    """The database's schema is not the one this code needs (not migrated yet, or migrated by newer code).
+
+    A kind of unavailability: the handler keeps the message on its queue until the database is migrated."""
+
+
 class EntityNotFoundError(ExchangeError):
     """No entity with that id is visible to the current tenant."""
 

@@ -44,7 +44,7 @@ class ProcessorContext:
             if service is not None:
                 self._database = service.database
             else:
-                from framework.db import get_database
+                from framework.databases import get_database
 
                 self._database = get_database()
         return self._database

@@ -15,7 +15,6 @@ from framework.errors import ExchangeError
 from framework.failure import Failure
 from framework.message import Message
 from framework.states import TransitionRecord
-from framework.unit_of_work import joined_session
 
 if TYPE_CHECKING:
     from framework.config import ProcessorConfig
@@ -57,7 +56,7 @@ class Tracker:
         if not pending:
             return
         service = self.context.state_tracking_service
-        in_unit = joined_session(service.database) is not None
+        in_unit = service.database.in_unit()
         try:
             service.record_transitions(pending, self.config.processor_name)
         except Exception as exc:

@@ -9,16 +9,13 @@ retries the attempt in a fresh transaction.
 
 Events that services emit after their writes (``entity.persisted``, ``state.transition``) are emitted before the
 unit commits. Only the same ``Database`` object and the same thread join: a thread started by a processor gets its
-own transactions, as sessions are not thread-safe.
+own transactions, as sessions are not thread-safe. The unit itself is :meth:`framework.db.Database.unit`; this
+module only names it (and imports nothing of ``framework.db`` at run time, so there is no cycle).
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -27,40 +24,11 @@ if TYPE_CHECKING:
     from framework.db import Database
 
 
-@dataclass(frozen=True)
-class _Unit:
-    database: Database
-    session: Session
-    thread: int
-
-
-#: The unit of work in force, if any.
-_current: ContextVar[_Unit | None] = ContextVar("exchange_unit_of_work", default=None)
-
-
 def joined_session(database: Database) -> Session | None:
     """The session of the unit of work in force for ``database`` in this thread, or None."""
-    unit = _current.get()
-    if unit is None or unit.database is not database or unit.thread != threading.get_ident():
-        return None
-    return unit.session
+    return database.joined_session()
 
 
-@contextmanager
-def unit_of_work(database: Database) -> Iterator[Session]:
+def unit_of_work(database: Database) -> AbstractContextManager[None]:
     """Run the block in one transaction of ``database``: committed at the end, rolled back if it raises."""
-    joined = joined_session(database)
-    if joined is not None:  # already inside one: the outer unit commits
-        yield joined
-        return
-    try:
-        with database.session() as session:
-            token = _current.set(_Unit(database, session, threading.get_ident()))
-            try:
-                yield session
-            finally:
-                _current.reset(token)
-    except BaseException:
-        # Rows the unit wrote are gone, tenant rows included: forget the tenants it may have cached as existing.
-        database.known_tenants.clear()
-        raise
+    return database.unit()

@@ -93,9 +93,13 @@ def entities(
     from framework.services import EntityService
 
     database = Database(host_files(deployment).database_url)
-    try:
-        found = EntityService(database).list_all_entities(
-            tenant_id=tenant, canonical_type=canonical_type, source=source, limit=limit
+    try:  # nothing stored yet (the functions make the schema on first use): no entities, and nothing created
+        found = (
+            EntityService(database).list_all_entities(
+                tenant_id=tenant, canonical_type=canonical_type, source=source, limit=limit
+            )
+            if database.has_schema()
+            else []
         )
     finally:
         database.dispose()

@@ -8,7 +8,8 @@ from typing import cast
 import sqlalchemy as sa
 
 from framework.context import current_tenant_id
-from framework.db import Database, get_database
+from framework.databases import get_database
+from framework.db import Database
 from framework.errors import TenantRequiredError
 from framework.models import TenantRow
 
@@ -42,11 +43,12 @@ def ensure_tenant(database: Database, tenant_id: str) -> None:
     """Create the tenant's row unless it exists; once per process and tenant, safe with concurrent writers."""
     if tenant_id in database.known_tenants:
         return
-    with database.session() as session:
-        if session.get(TenantRow, tenant_id) is None:
-            table = cast(sa.Table, TenantRow.__table__)
+    table = cast(sa.Table, TenantRow.__table__)
+    with database.connection() as connection:
+        if connection.execute(sa.select(table.c.id).where(table.c.id == tenant_id)).first() is None:
             statement = insert_if_new(table, database.dialect, ("id",))
-            session.execute((sa.insert(table) if statement is None else statement).values(id=tenant_id, name=tenant_id))
+            insert = sa.insert(table) if statement is None else statement
+            connection.execute(insert.values(id=tenant_id, name=tenant_id))
     database.known_tenants.add(tenant_id)
 
 

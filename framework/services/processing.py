@@ -50,7 +50,7 @@ _UPDATE = sa.update(_ENTITIES).where(_ENTITIES.c.id == sa.bindparam("entity_id_"
 _INSERT_VERSION = sa.insert(_VERSIONS)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs a setattr call per field, per write
 class _Write:
     """One call to process_entity, normalised."""
 
@@ -125,8 +125,8 @@ class ProcessingService(Service):
     def _write_with_retries(self, write: _Write) -> EntityResult:
         for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
             try:
-                with self.database.session() as session:
-                    return _write_once(session.connection(), self.database.dialect, write)
+                with self.database.connection() as connection:
+                    return _write_once(connection, self.database.dialect, write)
             except IntegrityError as exc:
                 # Another writer took the version first (or created the entity, where there is no ON CONFLICT).
                 _log.debug(

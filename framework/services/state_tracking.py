@@ -43,6 +43,7 @@ class StateTrackingService(Service):
         correlation_id = current_correlation_id()
         if not transitions:
             return
+        now = utcnow()  # written together, so recorded at one time (their ids keep the order)
         rows = [
             {
                 "tenant_id": tenant_id,
@@ -53,12 +54,12 @@ class StateTrackingService(Service):
                 "from_state": str(t.from_state) if t.from_state is not None else None,
                 "to_state": str(t.to_state),
                 "details": json.loads(canonical_json(t.details)) if t.details else {},
-                "at": utcnow(),
+                "at": now,
             }
             for t in transitions
         ]
-        with self.database.session() as session:
-            session.connection().execute(_INSERT, rows)
+        with self.database.connection() as connection:
+            connection.execute(_INSERT, rows)
         for row in rows:
             emit(
                 "state.transition",

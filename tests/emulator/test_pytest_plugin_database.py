@@ -37,7 +37,7 @@ def test_postgres_schema_confines_tables_to_a_fresh_schema_and_drops_it() -> Non
                 sa.text("SELECT count(*) FROM information_schema.tables WHERE table_schema = :s"), {"s": schema}
             ).scalar()
         database.dispose()
-        assert str(schema).startswith("exchange_test_") and tables == 5
+        assert str(schema).startswith("exchange_test_") and tables == 6  # five framework tables + alembic_version
     admin = create_engine(url)
     with admin.connect() as connection:
         left = connection.execute(sa.text("SELECT count(*) FROM pg_namespace WHERE nspname = :s"), {"s": schema})

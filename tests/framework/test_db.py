@@ -9,15 +9,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from framework.db import (
-    Database,
-    DatabaseUnavailableError,
-    close_databases,
-    create_engine,
-    get_database,
-    import_all_models,
-    resolve_database_url,
-)
+from framework.databases import close_databases, get_database, import_all_models
+from framework.db import Database, DatabaseUnavailableError, create_engine, resolve_database_url
 
 pytestmark = pytest.mark.database
 
@@ -41,7 +34,7 @@ def free_port() -> int:
 def test_default_url_is_an_sqlite_file_under_dot_exchange_in_the_working_directory(no_database_env: Path) -> None:
     url = resolve_database_url()
     assert url == f"sqlite:///{no_database_env.resolve() / '.exchange' / 'exchange.db'}"
-    assert (no_database_env / ".exchange").is_dir()
+    assert not (no_database_env / ".exchange").exists()  # resolving creates nothing; the engine makes the folder
 
 
 def test_database_url_from_the_environment_wins_over_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -81,12 +74,17 @@ def test_an_sqlite_file_in_a_missing_folder_gets_its_folder(tmp_path: Path) -> N
     database.dispose()
 
 
-def test_import_all_models_creates_the_default_sqlite_database_with_its_tables(no_database_env: Path) -> None:
+def test_import_all_models_creates_nothing_and_the_first_use_migrates_the_default_sqlite_database(
+    no_database_env: Path,
+) -> None:
     import_all_models()
+    database = get_database()
     path = no_database_env / ".exchange" / "exchange.db"
+    assert not path.parent.exists()
+    tables = sa.inspect(database.engine).get_table_names()  # the first use
     assert path.is_file()
-    tables = sa.inspect(get_database().engine).get_table_names()
     assert {"tenants", "entities", "entity_versions", "state_transitions", "processing_errors"} <= set(tables)
+    assert "alembic_version" in tables
 
 
 def test_get_database_returns_one_database_per_url(no_database_env: Path) -> None:

@@ -4,8 +4,8 @@ import json
 
 import azure.functions as func
 
+from framework import get_database
 from framework.context import tenant_context
-from framework.db import get_database
 from framework.services import ProcessingService
 
 app = func.FunctionApp()
