@@ -89,6 +89,7 @@ def free_tcp_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.mark.subprocess
 def test_python_m_framework_migrate_needs_no_cli_and_reads_database_url(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'azure.db'}"
 
