@@ -140,15 +140,25 @@ def _writes(subject: Subject, paths: list[str]) -> list[Finding]:
 
 
 def _import_failed(subject: Subject, error: dict[str, Any], who: str) -> Finding:
-    where = Path(error["file"]) if error.get("file") else subject.folder / "function_app.py"
-    name = subject.name_of(where) if where.is_relative_to(subject.folder) else where.as_posix()
+    name, line = _place(subject, error)
     message = f"{who} cannot index the app: {error['type']}: {error['message']}"
-    hint = "fix the error above (run `exchange dev` to see it locally)"
+    hint = "fix that error; `exchange dev` shows it with the whole traceback"
     if error["type"] in ("ModuleNotFoundError", "ImportError"):
         hint = "add the missing distribution to requirements.txt"
     elif any(k in error["message"] for k in WITHHELD):
         hint = "indexing must not need DATABASE_URL: connect on first use, not at import"
-    return Finding(CHECK, "import-failed", "error", message, hint, name, error.get("line"))
+    return Finding(CHECK, "import-failed", "error", message, hint, name, line)
+
+
+def _place(subject: Subject, error: dict[str, Any]) -> tuple[str, int | None]:
+    """Where the error is: the app's innermost frame, else the function it names, else function_app.py."""
+    if error.get("file"):
+        where = Path(error["file"])
+        return (subject.name_of(where) if where.is_relative_to(subject.folder) else where.as_posix()), error["line"]
+    named = [f for f in subject.functions if f"the {f.name} function" in error["message"] and f.file]
+    if named:  # the runtime refuses a function at load time, from its own code: point at the function
+        return str(named[0].file), named[0].line
+    return subject.name_of(subject.folder / "function_app.py"), None
 
 
 def _pip_failed(subject: Subject, requirements: Path, error: str, python: str = "") -> Finding:

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from exchange_cli.deploy.check import check
+from exchange_cli.deploy.check.environment import find_python313
 from exchange_cli.deploy.findings import Finding, Report
 from exchange_cli.main import cli
 from tests.cli.conftest import commit_all, git
@@ -277,3 +278,18 @@ def test_check_refuses_an_unknown_customer_and_both_output_formats(workspace: Pa
     assert unknown.output.startswith("Error: No deployment for customer 'globex'")
     assert "Hint: customers in this workspace: acme;" in unknown.output
     assert both.exit_code == 2 and "--json and --junit are exclusive" in both.output
+
+
+@pytest.mark.skipif(find_python313() is None, reason="needs Python 3.13+ for azure-functions-runtime")
+def test_azure_functions_runtime_refuses_a_trigger_annotation_the_sdk_indexes(workspace: Path) -> None:
+    text = (workspace / ORDERS_FN).read_text()
+    (workspace / ORDERS_FN).write_text(text.replace("def orders(msg: func.QueueMessage)", "def orders(msg: dict)"))
+
+    without = check(workspace, "acme", runtime=False)
+    found = only(check(workspace, "acme"), "import-failed")
+
+    assert [f for f in without.findings if f.code == "import-failed"] == []
+    assert found.message.startswith(
+        "azure-functions-runtime cannot index the app: FunctionLoadError: cannot load the orders function"
+    )
+    assert (found.file, found.line) == (ORDERS_FN.as_posix(), 23)
