@@ -293,3 +293,16 @@ def test_azure_functions_runtime_refuses_a_trigger_annotation_the_sdk_indexes(wo
         "azure-functions-runtime cannot index the app: FunctionLoadError: cannot load the orders function"
     )
     assert (found.file, found.line) == (ORDERS_FN.as_posix(), 23)
+
+
+def test_two_top_level_function_apps_fail_indexing_as_the_worker_refuses_them(workspace: Path) -> None:
+    append(workspace, Path("deployments/acme/azure/function_app.py"), "\nsecond = func.FunctionApp()\n")
+
+    report = check(workspace, "acme", runtime=False)
+
+    failed = only(report, "import-failed")
+    assert failed.message == (
+        "the Python worker cannot index the app: ValueError: More than one FunctionApp or other top level function "
+        "app instances are defined."
+    )
+    assert report.functions == []
