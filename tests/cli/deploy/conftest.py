@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,7 @@ def import_writes_files() -> bool:
     Issue 11.2 (engineer `db`) removes that work at import; until it is merged, a generated deployment imports
     with a write, which `exchange check` rightly reports.
     """
-    with __import__("tempfile").TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory() as scratch:
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         code = "from framework import import_all_models; import_all_models()"
         subprocess.run([sys.executable, "-c", code], cwd=scratch, env=env, capture_output=True, check=False)
