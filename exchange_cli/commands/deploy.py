@@ -34,10 +34,21 @@ def package(customer: str, out: Path | None, path: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON (stable format, see README).")
 @click.option("--junit", "as_junit", is_flag=True, help="Print the findings as JUnit XML, for CI test reports.")
 @click.option("--no-runtime", is_flag=True, help="Skip the second indexing through azure-functions-runtime (3.13+).")
+@click.option(
+    "--dist",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Check this packaged folder as it is (one CUSTOMER) instead of packaging afresh.",
+)
 @_path_option
 @click.pass_context
 def check(
-    ctx: click.Context, customers: tuple[str, ...], as_json: bool, as_junit: bool, no_runtime: bool, path: Path
+    ctx: click.Context,
+    customers: tuple[str, ...],
+    as_json: bool,
+    as_junit: bool,
+    no_runtime: bool,
+    dist: Path | None,
+    path: Path,
 ) -> None:
     """Check that each CUSTOMER's deployment (default: every one) would index and run on Azure.
 
@@ -47,6 +58,7 @@ def check(
     """
     from exchange_cli.deploy import report
     from exchange_cli.deploy.check import check as run_check
+    from exchange_cli.deploy.check import check_folder
     from exchange_cli.deploy.package import customers as all_customers
     from exchange_cli.scaffold.workspace import require_workspace
 
@@ -56,7 +68,14 @@ def check(
     chosen = list(dict.fromkeys(customers)) or all_customers(workspace)
     if not chosen:
         raise click.UsageError(f"No deployments in {workspace}: create one with `exchange new customer NAME`.")
-    reports = [run_check(workspace, c, runtime=not no_runtime) for c in chosen]
+    if dist is not None and len(customers) != 1:
+        raise click.UsageError(
+            "--dist checks one packaged folder: name its CUSTOMER, e.g. exchange check acme --dist dist/acme"
+        )
+    if dist is not None:
+        reports = [check_folder(workspace, customers[0], dist, runtime=not no_runtime)]
+    else:
+        reports = [run_check(workspace, c, runtime=not no_runtime) for c in chosen]
     render = report.as_json if as_json else report.junit if as_junit else report.human
     click.echo(render(reports))
     ctx.exit(1 if any(r.errors for r in reports) else 0)

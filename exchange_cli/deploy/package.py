@@ -33,12 +33,14 @@ class Packaged:
     sources: dict[str, Path]
 
     def source_of(self, path: Path) -> Path:
-        """The file a packaged ``path`` was copied from (the packaged path itself when unknown)."""
+        """The file a packaged ``path`` was copied from; the packaged path itself when it has no source."""
         relative = path.relative_to(self.folder)
         top = relative.parts[0] if len(relative.parts) > 1 else "."
-        if top in self.sources and top != ".":
-            return self.sources[top].joinpath(*relative.parts[1:])
-        return self.sources["."] / relative if "." in self.sources else path
+        if top != "." and top in self.sources:
+            source = self.sources[top].joinpath(*relative.parts[1:])
+        else:
+            source = self.sources.get(".", self.folder) / relative
+        return source if source.exists() else path
 
 
 def framework_dir() -> Path:
@@ -75,12 +77,26 @@ def package(workspace: Path, customer: str, out: Path | None = None) -> Packaged
     if out.exists():
         shutil.rmtree(out)
     ignore = shutil.ignore_patterns(*IGNORED)
-    sources = {".": source, "processors": workspace / "processors", "framework": framework_dir()}
+    sources = _sources(workspace, customer)
     shutil.copytree(source, out, ignore=ignore)
     for name in ("processors", "framework"):
         if sources[name].is_dir():
             shutil.copytree(sources[name], out / name, ignore=ignore, dirs_exist_ok=True)
     return Packaged(customer=customer, folder=out, sources=sources)
+
+
+def packaged_at(workspace: Path, customer: str, folder: Path) -> Packaged:
+    """``customer``'s deployment as packaged (by :func:`package`) into ``folder``."""
+    if not (folder / "function_app.py").is_file():
+        raise DeployError(
+            f"{folder} is not a packaged deployment: it has no function_app.py.",
+            hint=f"package it first: exchange package {customer} --out {folder}",
+        )
+    return Packaged(customer=customer, folder=folder.resolve(), sources=_sources(workspace, customer))
+
+
+def _sources(workspace: Path, customer: str) -> dict[str, Path]:
+    return {".": app_dir(workspace, customer), "processors": workspace / "processors", "framework": framework_dir()}
 
 
 def customers(workspace: Path) -> list[str]:

@@ -1,8 +1,8 @@
 """``exchange check``: would this deployment run on Azure? One module per family of checks.
 
-:func:`check` packages the customer (as ``exchange package`` does) into a scratch folder, or takes a folder that
-is packaged already, indexes it in a clean subprocess and runs every family over it. Families, in order:
-indexing, requirements, host.json, .funcignore, app settings, secrets, queue names.
+:func:`check` packages the customer (as ``exchange package`` does) into a scratch folder, :func:`check_folder`
+takes a folder that is packaged already; either indexes it in a clean subprocess and runs every family over it.
+Families, in order: indexing, requirements, host.json, .funcignore, app settings, secrets, queue names.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 from exchange_cli.deploy.check import funcignore, hostjson, indexing, queues, requirements, secrets, settings
 from exchange_cli.deploy.check.subject import Subject, read_settings
 from exchange_cli.deploy.findings import Finding, Report
-from exchange_cli.deploy.package import Packaged, app_dir, package
+from exchange_cli.deploy.package import Packaged, app_dir, package, packaged_at
 
 
 def check(workspace: Path, customer: str, *, runtime: bool = True) -> Report:
@@ -25,6 +25,11 @@ def check(workspace: Path, customer: str, *, runtime: bool = True) -> Report:
         return check_packaged(workspace, packaged, runtime=runtime)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def check_folder(workspace: Path, customer: str, folder: Path, *, runtime: bool = True) -> Report:
+    """Check a folder packaged already (``exchange package CUSTOMER --out FOLDER``) as it is."""
+    return check_packaged(workspace, packaged_at(workspace, customer, folder), runtime=runtime)
 
 
 def check_packaged(workspace: Path, packaged: Packaged, *, runtime: bool = True) -> Report:

@@ -133,7 +133,7 @@ def _writes(subject: Subject, paths: list[str]) -> list[Finding]:
                 "from a read-only package, so that import fails there.",
                 "write nothing at import time: open databases and files on first use, under a writable "
                 "path from a setting",
-                subject.name_of(subject.folder / top),
+                relative(subject.packaged.sources.get(".", subject.folder) / top, subject.workspace),  # where it lands
             )
         )
     return findings

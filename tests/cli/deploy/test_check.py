@@ -306,3 +306,24 @@ def test_two_top_level_function_apps_fail_indexing_as_the_worker_refuses_them(wo
         "app instances are defined."
     )
     assert report.functions == []
+
+
+def test_dist_checks_a_packaged_folder_as_it_is(workspace: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["package", "acme", "--path", str(workspace)]).exit_code == 0
+    (workspace / "dist/acme/notes.txt").write_text("sb: Endpoint=sb://x/;SharedAccessKey=" + "A" * 43 + "=\n")
+
+    fresh = runner.invoke(cli, ["check", "acme", "--no-runtime", "--json", "--path", str(workspace)])
+    as_is = runner.invoke(
+        cli,
+        ["check", "acme", "--dist", str(workspace / "dist/acme"), "--no-runtime", "--json", "--path", str(workspace)],
+    )
+    no_customer = runner.invoke(cli, ["check", "--dist", str(workspace / "dist/acme"), "--path", str(workspace)])
+
+    def secrets(output: str) -> list[tuple[str, int]]:
+        findings = json.loads(output)["deployments"][0]["findings"]
+        return [(f["file"], f["line"]) for f in findings if f["code"] == "secret"]
+
+    assert secrets(fresh.output) == []
+    assert secrets(as_is.output) == [("dist/acme/notes.txt", 1)]
+    assert no_customer.exit_code == 2 and "--dist checks one packaged folder" in no_customer.output
