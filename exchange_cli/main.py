@@ -17,6 +17,7 @@ from exchange_cli.errors import translate_errors
 #: command name -> "module:attribute"; each module is imported only when its command is used.
 COMMANDS: dict[str, str] = {
     "azurite": "exchange_cli.commands.azurite:azurite",
+    "check": "exchange_cli.commands.deploy:check",
     "db": "exchange_cli.commands.db:db",
     "demo": "exchange_cli.commands.demo:demo",
     "dev": "exchange_cli.commands.dev:dev",
@@ -24,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "keys": "exchange_cli.commands.keys:keys",
     "messages": "exchange_cli.commands.inspect:messages",
     "new": "exchange_cli.commands.new:new",
+    "package": "exchange_cli.commands.deploy:package",
     "poison": "exchange_cli.commands.queues:poison",
     "send": "exchange_cli.commands.queues:send",
     "test": "exchange_cli.commands.test:test",

@@ -81,7 +81,7 @@ def test_exchange_test_outside_a_workspace_says_where_to_go(tmp_path: Path) -> N
 
 def test_a_packaged_deployment_carries_its_processors_and_the_framework(generated: Path, tmp_path: Path) -> None:
     out = tmp_path / "acme"
-    package = run([sys.executable, "scripts/package.py", "acme", "--out", str(out)], generated)
+    package = run([EXCHANGE, "package", "acme", "--out", str(out)], generated)
     assert package.returncode == 0, package.stderr
 
     # Isolated (-I): no PYTHONPATH, no workspace on the path; the package folder comes first, as in Azure.

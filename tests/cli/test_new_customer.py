@@ -13,12 +13,13 @@ from tests.cli.conftest import files, snapshot
 
 WORKSPACE_FILES = [
     ".copier-answers.yml",
+    ".github/workflows/tests.yml",
     ".gitignore",
     "README.md",
+    "azure-pipelines.yml",
     "deployments/README.md",
     "processors/__init__.py",
     "pyproject.toml",
-    "scripts/package.py",
     "tests/conftest.py",
 ]
 ACME_FILES = [

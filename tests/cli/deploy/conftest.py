@@ -1,0 +1,48 @@
+"""A generated, committed workspace (customer acme, a queue processor) that each test copies and changes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from exchange_cli.scaffold import new_customer, new_processor
+from tests.cli.conftest import commit_all
+
+
+@pytest.fixture(scope="session")
+def base_workspace(tmp_path_factory: pytest.TempPathFactory, template_cache: Path) -> Path:
+    root = tmp_path_factory.mktemp("deploy-base") / "ws"
+    root.mkdir()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EXCHANGE_TEMPLATE_CACHE", str(template_cache))
+        new_customer(root, "acme")
+        new_processor(root, "orders", customer="acme", trigger="queue")
+    commit_all(root)
+    return root
+
+
+@pytest.fixture
+def workspace(base_workspace: Path, tmp_path: Path) -> Path:
+    """A private copy of the committed workspace (git history included)."""
+    copy = tmp_path / "ws"
+    shutil.copytree(base_workspace, copy, symlinks=True)
+    return copy
+
+
+def import_writes_files() -> bool:
+    """Whether importing the framework's models today writes a database file into the working folder.
+
+    Issue 11.2 (engineer `db`) removes that work at import; until it is merged, a generated deployment imports
+    with a write, which `exchange check` rightly reports.
+    """
+    with tempfile.TemporaryDirectory() as scratch:
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        code = "from framework import import_all_models; import_all_models()"
+        subprocess.run([sys.executable, "-c", code], cwd=scratch, env=env, capture_output=True, check=False)
+        return any(Path(scratch).iterdir())
