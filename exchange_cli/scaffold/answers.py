@@ -62,7 +62,9 @@ def _choice(*options: str) -> Check:
 _CUSTOMER = _pattern(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*", "1-40 lowercase letters, digits and single hyphens")
 _SNAKE = _pattern(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*", "a snake_case Python identifier")
 _CLASS = _pattern(r"[A-Z][A-Za-z0-9]{0,63}", "a CamelCase class-name prefix")
-_TENANT = _pattern(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", "1-64 letters, digits, '.', '_' or '-', not starting with a sign")
+_TENANT = _pattern(
+    r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", "1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+)
 _TYPE = _pattern(r"[A-Za-z][A-Za-z0-9._-]{0,63}", "1-64 letters, digits, '.', '_' or '-', starting with a letter")
 _ROUTE = _pattern(r"[A-Za-z0-9_/{}-]{1,200}", "a route: letters, digits, '-', '_', '/' and {parameters}")
 _TIMESPAN = _pattern(r"[0-9][0-9]:[0-5][0-9]:[0-5][0-9]", "hh:mm:ss, e.g. 00:00:30")
