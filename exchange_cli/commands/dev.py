@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from exchange_cli.options import read_storage
+
 
 def _say(line: str) -> None:
     stamp = datetime.now().strftime("%H:%M:%S")
@@ -22,7 +24,12 @@ def _say(line: str) -> None:
 )
 @click.option("--bind", default="127.0.0.1", show_default=True, help="Interface for the HTTP server.")
 @click.option(
-    "--storage", envvar="EXCHANGE_STORAGE", default=None, help="Storage connection string (default: Azurite)."
+    "--storage",
+    envvar="EXCHANGE_STORAGE",
+    default=None,
+    callback=read_storage,
+    metavar="CONN|@FILE",
+    help="Storage connection string, or @FILE holding it (also EXCHANGE_STORAGE) [default: Azurite].",
 )
 @click.option("--database-url", envvar="EXCHANGE_DATABASE_URL", default=None, help="Database for the processors.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")

@@ -54,7 +54,9 @@ def messages(
     from emulator.inspect import follow as tail
     from emulator.journal import Journal
 
-    journal = Journal(host_files(deployment).journal_path)
+    journal = Journal(host_files(deployment).journal_path, create=False)  # a reader: never writes
+    if not journal.path.exists() and not follow and not as_json:
+        click.echo(f"No messages yet: {journal.path} does not exist (no host has run this deployment).")
     filters: dict[str, Any] = {
         "kinds": MESSAGE_KINDS,
         "queue": queue,
@@ -88,11 +90,16 @@ def entities(
     as_json: bool,
 ) -> None:
     """Entities the deployment's processors stored, with their current version."""
-    from emulator.inspect import host_files
+    from emulator.inspect import host_files, sqlite_file
     from framework.db import Database
     from framework.services import EntityService
 
-    database = Database(host_files(deployment).database_url)
+    url = host_files(deployment).database_url
+    missing = sqlite_file(url)
+    if missing is not None and not missing.exists():  # reading must not create an empty database
+        click.echo("[]" if as_json else f"No entities yet: {missing} does not exist (nothing was stored).")
+        return
+    database = Database(url)
     try:
         found = EntityService(database).list_all_entities(
             tenant_id=tenant, canonical_type=canonical_type, source=source, limit=limit
@@ -104,6 +111,17 @@ def entities(
         return
     if not found:
         click.echo("No entities.")
-    for e in found:
-        key = f"{e.canonical_type}/{e.source}/{e.external_id}"
-        click.echo(f"{e.id}  {e.tenant_id}  {key}  v{e.version}  {e.updated_at:%Y-%m-%d %H:%M:%S}")
+        return
+    rows = [("ID", "TENANT", "TYPE/SOURCE/EXTERNAL ID", "VERSION", "UPDATED")] + [
+        (
+            str(e.id),
+            e.tenant_id,
+            f"{e.canonical_type}/{e.source}/{e.external_id}",
+            f"v{e.version}",
+            f"{e.updated_at:%Y-%m-%d %H:%M:%S}",
+        )
+        for e in found
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        click.echo("  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[4]]))
