@@ -144,6 +144,11 @@ class AzuriteProcess:
     pid: int
     _popen: subprocess.Popen[bytes] | None = None
 
+    @property
+    def started_here(self) -> bool:
+        """True when this process started it (rather than finding or adopting it)."""
+        return self._popen is not None
+
     def stop(self, timeout: float = 10.0) -> None:
         """Stop gracefully with SIGTERM (Azurite saves its metadata), SIGKILL only if it does not exit."""
         with contextlib.suppress(ProcessLookupError):
@@ -274,7 +279,7 @@ def ensure(
     """
     endpoints = endpoints or AzuriteEndpoints()
     if answers(endpoints):
-        return endpoints, None
+        return endpoints, _adopt_orphan(project_dir, endpoints)
     if any(is_listening(endpoints.host, port) for port in endpoints.ports.values()):
         raise StorageUnavailableError(
             f"Something listens on {endpoints.host}:{endpoints.queue_port} but it is not a working Azurite queue "
@@ -282,4 +287,38 @@ def ensure(
             hint="stop it, or pass --storage with a connection string to the storage you want to use",
         )
     proc = start(project_dir / ".exchange" / "azurite", endpoints)
+    _own(project_dir, proc)
     return endpoints, proc
+
+
+# -- an Azurite that ``ensure`` started, recorded with its owner, so a killed owner's Azurite is not orphaned -----
+
+
+def owner_file(project_dir: Path) -> Path:
+    """Where ``ensure`` records the Azurite it started and the process that owns (and will stop) it."""
+    return project_dir / ".exchange" / "azurite-owner.json"
+
+
+def _own(project_dir: Path, proc: AzuriteProcess) -> None:
+    record = {"pid": proc.pid, "owner": os.getpid(), "location": str(proc.location), **asdict(proc.endpoints)}
+    owner_file(project_dir).write_text(json.dumps(record))
+
+
+def disown(project_dir: Path) -> None:
+    """Forget the record (the owner stopped its Azurite)."""
+    owner_file(project_dir).unlink(missing_ok=True)
+
+
+def _adopt_orphan(project_dir: Path, endpoints: AzuriteEndpoints) -> AzuriteProcess | None:
+    """The running Azurite at ``endpoints`` when an owner that was killed started it: this process owns it now
+    (and stops it on the way out). None when someone else runs it (a live owner, ``exchange azurite start``, ...)."""
+    try:
+        record = json.loads(owner_file(project_dir).read_text())
+        pid, owner, ports = int(record["pid"]), int(record["owner"]), record["ports"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if process_alive(owner) or not process_alive(pid) or ports != endpoints.ports:
+        return None
+    proc = AzuriteProcess(endpoints, Path(record["location"]), pid)
+    _own(project_dir, proc)
+    return proc

@@ -48,7 +48,7 @@ def host_files(deployment: Path | None) -> HostFiles:
     if state is not None:
         folder = Path(state.deployment_dir)
     journal = Path(state.journal_path) if state and state.journal_path else default_journal_path(folder)
-    return HostFiles(folder, journal, database_url_of(folder, state.database_url if state else None))
+    return HostFiles(folder, journal, database_url_of(folder, devstate.host_database_url(state) if state else None))
 
 
 def database_url_of(folder: Path, explicit: str | None = None) -> str:

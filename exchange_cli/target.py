@@ -41,7 +41,7 @@ def resolve(deployment: Path | None, storage: str | None) -> Target:
         host = None  # nothing runs: the environment's storage, else Azurite's defaults
     if host is not None:
         folder = Path(host.deployment_dir)
-    conn = storage or (host.storage if host else None) or os.environ.get("AzureWebJobsStorage")
+    conn = storage or (devstate.host_storage(host) if host else None) or os.environ.get("AzureWebJobsStorage")
     source = "--storage" if storage else "the running host's storage" if host else "AzureWebJobsStorage"
     usable = check_connection_string(resolve_connection_string(conn or "UseDevelopmentStorage=true"), source)
     return Target(usable, _deployment_encoding(folder), host)
