@@ -9,7 +9,6 @@ seconds after a few thousand messages). It is stopped with SIGTERM: a SIGKILL ca
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import shutil
@@ -17,6 +16,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -106,8 +106,14 @@ def _node() -> str:
     return node
 
 
-def install(target: Path | None = None) -> Path:
-    """Install the pinned Azurite into ``target`` (the cache by default) unless it is there; return its script."""
+def install(target: Path | None = None, say: Callable[[str], None] | None = None) -> Path:
+    """Install the pinned Azurite into ``target`` (the cache by default) unless it is there; return its script.
+
+    npm's progress is said through ``say`` (condensed), and npm is stopped after ``EXCHANGE_NPM_TIMEOUT``
+    seconds (default 300) with an error that says how to use an Azurite that runs already.
+    """
+    from emulator.npm_install import install_lock, install_timeout, npm_install
+
     target = target or cache_dir()
     script = target / "node_modules" / "azurite" / "dist" / "src" / "azurite.js"
     if script.exists():
@@ -116,22 +122,17 @@ def install(target: Path | None = None) -> Path:
     npm = shutil.which("npm")
     if npm is None:
         raise AzuriteError("npm is not installed, so Azurite cannot be installed.", hint="install npm")
-    target.mkdir(parents=True, exist_ok=True)
-    with open(target / ".install.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # parallel test sessions install once
+    say = say or (lambda _line: None)
+    timeout = install_timeout()
+    with install_lock(target, say, timeout):  # parallel sessions install once; the others wait and say so
         if script.exists():
             return script
-        proc = subprocess.run(
-            [npm, "install", "--no-audit", "--no-fund", "--prefix", str(target), f"azurite@{AZURITE_VERSION}"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if proc.returncode != 0 or not script.exists():
-            raise AzuriteError(
-                f"npm could not install azurite@{AZURITE_VERSION} into {target}:\n{proc.stderr.strip()[-2000:]}",
-                hint="check that the npm registry is reachable, or install Azurite yourself and start it",
-            )
+        started = time.monotonic()
+        say(f"installing Azurite {AZURITE_VERSION} with npm into {target} (first run only; took ~35 s here)")
+        npm_install(npm, target, f"azurite@{AZURITE_VERSION}", say, timeout)
+        if not script.exists():
+            raise AzuriteError(f"npm ran but {script} is missing.", hint=f"delete {target} and run again")
+        say(f"Azurite {AZURITE_VERSION} installed in {time.monotonic() - started:.0f} s")
     return script
 
 
@@ -188,6 +189,7 @@ def start(
     *,
     detach: bool = False,
     log_file: Path | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> AzuriteProcess:
     """Start Azurite with its data in ``location`` and wait until its queue service answers.
 
@@ -202,7 +204,7 @@ def start(
                 f"Cannot start Azurite: port {port} ({kind.lower()} service) on {endpoints.host} is in use.",
                 hint="stop what uses it, or let exchange pick free ports",
             )
-    script = install()
+    script = install(say=say)
     location.mkdir(parents=True, exist_ok=True)
     args = [
         _node(),
@@ -271,7 +273,7 @@ def stop_detached(project_dir: Path) -> bool:
 
 
 def ensure(
-    project_dir: Path, endpoints: AzuriteEndpoints | None = None
+    project_dir: Path, endpoints: AzuriteEndpoints | None = None, say: Callable[[str], None] | None = None
 ) -> tuple[AzuriteEndpoints, AzuriteProcess | None]:
     """An Azurite that answers: one already running at ``endpoints`` (default ports), else a newly started one.
 
@@ -286,7 +288,7 @@ def ensure(
             "service.",
             hint="stop it, or pass --storage with a connection string to the storage you want to use",
         )
-    proc = start(project_dir / ".exchange" / "azurite", endpoints)
+    proc = start(project_dir / ".exchange" / "azurite", endpoints, say=say)
     _own(project_dir, proc)
     return endpoints, proc
 

@@ -58,7 +58,7 @@ def choose_storage(
         storage = check_connection_string(resolve_connection_string(value), source)
         say(f"storage: {endpoint_of(storage)} ({source}; --storage overrides it)")
         return storage, None
-    endpoints, managed = azurite.ensure(options.deployment_dir)
+    endpoints, managed = azurite.ensure(options.deployment_dir, say=say)
     why = f"{source} is UseDevelopmentStorage=true" if value else "AzureWebJobsStorage is not set"
     adopted = managed is not None and not managed.started_here
     how = "found" if managed is None else "adopted (its exchange dev was killed)" if adopted else "started"
