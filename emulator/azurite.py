@@ -128,7 +128,7 @@ def install(target: Path | None = None, say: Callable[[str], None] | None = None
         if script.exists():
             return script
         started = time.monotonic()
-        say(f"installing Azurite {AZURITE_VERSION} with npm into {target} (first run only; took ~35 s here)")
+        say(f"installing Azurite {AZURITE_VERSION} with npm into {target} (first run only: 35-50 s measured here)")
         npm_install(npm, target, f"azurite@{AZURITE_VERSION}", say, timeout)
         if not script.exists():
             raise AzuriteError(f"npm ran but {script} is missing.", hint=f"delete {target} and run again")

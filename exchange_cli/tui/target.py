@@ -50,14 +50,13 @@ def app_settings(folder: Path) -> dict[str, str]:
 
 
 def _database_url(folder: Path, host: devstate.DevState | None) -> str | None:
-    """The host's database, resolved as its workers resolve it (relative SQLite paths from the deployment folder);
-    None when a default SQLite file does not exist yet (nothing stored)."""
+    """The host's database, resolved as its workers resolve it (relative SQLite paths from the deployment folder).
+
+    An SQLite file that does not exist yet is still the database: the Entities view waits for it to appear.
+    """
     from emulator.inspect import database_url_of
 
-    url = database_url_of(folder, devstate.host_database_url(host) if host is not None else None)
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        return None
-    return url
+    return database_url_of(folder, devstate.host_database_url(host) if host is not None else None)
 
 
 def for_host(host: devstate.DevState, encoding: Encoding = "base64") -> TuiTarget:
