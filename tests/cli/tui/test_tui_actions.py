@@ -84,3 +84,23 @@ async def test_the_command_palette_offers_the_views_and_actions(target: TuiTarge
         assert {"Show Routing", "Send a message", "Follow a correlation id", "Pause / resume the stream"} <= set(titles)
         await pilot.press("ctrl+p")
         assert type(app.screen).__name__ == "CommandPalette"
+
+
+async def test_tab_in_the_editor_moves_to_the_queue_field_and_back(target: TuiTarget) -> None:
+    app = make_app(target)
+    async with app.run_test() as pilot:
+        await pilot.press("s")
+        screen = app.screen
+        assert isinstance(screen, SendScreen)
+        editor = screen.query_one(TextArea)
+        editor.focus()
+        await pilot.pause()
+        before = editor.text
+
+        await pilot.press("tab")
+        assert screen.query_one("#queue").has_focus
+        await pilot.press("tab")
+        assert editor.has_focus
+        await pilot.press("shift+tab")
+        assert screen.query_one("#queue").has_focus
+        assert editor.text == before  # no tab character was typed into the body
