@@ -28,7 +28,10 @@ def _line(entry: Any) -> str:
     status = f" [{entry.status}]" if entry.status else ""
     queue = entry.queue or data.get("destination") or data.get("queue") or "-"
     where = f"{queue} {'<-' if entry.kind in OUTGOING else '->'} {entry.function or '-'}"
-    reason = f"  reason: {data['reason']}" if data.get("reason") else ""
+    why = data.get("reason") or data.get("error")
+    if not why and data.get("error_type"):  # a dead letter: the framework's failure
+        why = f"{data['error_type']}: {data.get('error_message') or ''}".rstrip(": ")
+    reason = f"  reason: {why}" if why else ""
     return f"{entry.at:%H:%M:%S} {ARROWS.get(entry.kind, entry.kind)} {where}{count}{status}  {body[:120]}{reason}"
 
 

@@ -240,3 +240,22 @@ def test_debug_is_a_global_flag(tmp_path: Path) -> None:
 
     assert done.returncode == 1
     assert "--storage: the storage connection string is malformed." in done.stderr
+
+
+def test_a_dead_letter_line_carries_its_reason(tmp_path: Path) -> None:
+    app = deployment(tmp_path / "app")
+    journal = Journal(app / ".exchange" / "journal.db")
+    journal.record(
+        "message.dead_lettered",
+        function="coffee_order",
+        queue="dead-letter",
+        error_type="ProcessorValidationError",
+        error_message="Missing drink type",
+    )
+    journal.close()
+
+    out = CliRunner().invoke(cli, ["messages", "-d", str(app)])
+
+    assert out.exit_code == 0, out.output
+    assert "DLQ dead-letter <- coffee_order" in out.output
+    assert "reason: ProcessorValidationError: Missing drink type" in out.output
