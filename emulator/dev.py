@@ -77,6 +77,8 @@ def run_dev(
     """
     options.deployment_dir = options.deployment_dir.resolve()
     deployment = load_deployment(options.deployment_dir)  # a broken host.json stops us before anything starts
+    for warning in deployment.warnings:
+        say(f"warning: {warning}")
     port = options.port or deployment.local.http_port or DEFAULT_HTTP_PORT
     options.watch_paths = options.watch_paths or workspace_processors(options.deployment_dir)
     devstate.private_dir(options.deployment_dir / ".exchange")  # journal, logs, keys, state: this user's only
