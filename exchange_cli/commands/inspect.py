@@ -93,6 +93,8 @@ def entities(
     as_json: bool,
 ) -> None:
     """Entities the deployment's processors stored, with their current version."""
+    import sqlalchemy.exc
+
     from emulator.inspect import host_files, sqlite_file
     from framework.db import Database
     from framework.services import EntityService
@@ -107,6 +109,10 @@ def entities(
         found = EntityService(database).list_all_entities(
             tenant_id=tenant, canonical_type=canonical_type, source=source, limit=limit
         )
+    except sqlalchemy.exc.OperationalError as error:
+        if "no such table" not in str(error):  # a worker created the file and has not made its tables yet
+            raise
+        found = []
     finally:
         database.dispose()
     if as_json:

@@ -85,6 +85,8 @@ def test_a_full_dev_session_keeps_keys_and_passwords_out_of_files_and_output(
         with_url = exchange(
             "entities",
             "--json",
+            "--tenant",
+            values["TENANT_ID"],  # the PostgreSQL database is shared with earlier runs
             "-d",
             str(deployment),
             cwd=tmp_path,
