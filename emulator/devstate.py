@@ -6,6 +6,7 @@ the HTTP URL, the database and the journal of the host that runs the deployment.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import asdict, dataclass, replace
@@ -36,6 +37,8 @@ class DevState:
     database_url: str | None
     #: The journal file (None: the default under the deployment).
     journal_path: str | None
+    #: The file the storage connection string was read from (``--storage @FILE``), where readers find its key.
+    storage_file: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         """The JSON form."""
@@ -89,6 +92,9 @@ def host_storage(state: DevState) -> str:
         os.environ.get("AzureWebJobsStorage"),
         settings.get("AzureWebJobsStorage"),
     ]
+    if state.storage_file:
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            raw.append(Path(state.storage_file).read_text(encoding="utf-8").strip())
     candidates = [resolve_connection_string(c) for c in raw if c and c.strip()]
     if f"AccountName={DEV_ACCOUNT_NAME};" in state.storage:  # Azurite's development key is public
         candidates.append(state.storage.replace(f"AccountKey={REDACTED}", f"AccountKey={DEV_ACCOUNT_KEY}"))

@@ -22,6 +22,10 @@ def deployment_option(fn: F) -> F:
     )(fn)
 
 
+#: ``click.Context.meta`` key of the file ``--storage @FILE`` was read from.
+STORAGE_FILE = "exchange.storage_file"
+
+
 def read_storage(_ctx: click.Context | None, _param: click.Parameter | None, value: str | None) -> str | None:
     """``--storage @FILE`` reads the connection string from FILE, so the AccountKey is not on the command line."""
     if value is None or not value.startswith("@"):
@@ -33,6 +37,8 @@ def read_storage(_ctx: click.Context | None, _param: click.Parameter | None, val
         raise click.BadParameter(f"cannot read {path}: {getattr(error, 'strerror', None) or error}") from None
     if not text:
         raise click.BadParameter(f"{path} is empty; it should hold one connection string")
+    if _ctx is not None:
+        _ctx.meta[STORAGE_FILE] = path.resolve()  # ``exchange dev`` records the file, never the key
     return text
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from exchange_cli.options import read_storage
+from exchange_cli.options import STORAGE_FILE, read_storage
 
 
 def _say(line: str) -> None:
@@ -74,6 +74,7 @@ def dev(
         bind=bind,
         port=port,
         storage=storage,
+        storage_file=click.get_current_context().meta.get(STORAGE_FILE),
         database_url=database_url,
         workers=workers,
         reload=not no_reload,

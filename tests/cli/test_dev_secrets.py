@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -65,7 +66,9 @@ def test_a_full_dev_session_keeps_keys_and_passwords_out_of_files_and_output(
     key = parse_connection_string(storage_connection_string)["AccountKey"]
     values = {"IN_QUEUE": queue_name, "OUT_QUEUE": f"{queue_name}-out", "TENANT_ID": f"t{queue_name[-8:]}"}
     deployment = make_deployment(tmp_path / "orders", app="orders", values=values)
-    proc = DevProcess(deployment, storage_connection_string, "--database-url", database_url)
+    secret_file = tmp_path / "storage.conn"
+    secret_file.write_text(storage_connection_string)
+    proc = DevProcess(deployment, f"@{secret_file}", "--database-url", database_url)  # the key is not in argv
     clean_env = {k: v for k, v in os.environ.items() if k not in {"AzureWebJobsStorage", "EXCHANGE_STORAGE"}}
     try:
         proc.wait_for_log("generation 1")
@@ -74,6 +77,7 @@ def test_a_full_dev_session_keeps_keys_and_passwords_out_of_files_and_output(
         assert stat.S_IMODE(state_file.parent.stat().st_mode) == 0o700
         on_disk = json.loads(state_file.read_text())
         assert key not in on_disk["storage"] and PASSWORD not in on_disk["database_url"]
+        assert on_disk["storage_file"] == str(secret_file)
 
         # Another terminal still reaches the host: Azurite's public key is restored, the URL from the environment.
         sent = exchange(
@@ -119,3 +123,17 @@ def test_a_host_with_a_key_that_is_not_recoverable_asks_for_storage(tmp_path: Pa
 
     with pytest.raises(devstate.ConfigurationError, match="storage key of the host running"):
         devstate.host_storage(state)
+
+
+def test_a_key_read_from_a_file_is_found_there_again(tmp_path: Path) -> None:
+    conn = "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=c2VjcmV0;EndpointSuffix=core.windows.net"
+    (tmp_path / "storage.conn").write_text(conn + "\n")
+    folder = tmp_path / "app"
+    folder.mkdir()
+    state = devstate.DevState(os.getpid(), str(folder), conn, "http://127.0.0.1:1", None, None)
+    devstate.write(folder, replace(state, storage_file=str(tmp_path / "storage.conn")))
+
+    found = devstate.read(folder)
+
+    assert found is not None and "c2VjcmV0" not in devstate.state_path(folder).read_text()
+    assert devstate.host_storage(found) == conn
