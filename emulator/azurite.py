@@ -9,7 +9,6 @@ seconds after a few thousand messages). It is stopped with SIGTERM: a SIGKILL ca
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import shutil
@@ -17,6 +16,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -106,8 +106,14 @@ def _node() -> str:
     return node
 
 
-def install(target: Path | None = None) -> Path:
-    """Install the pinned Azurite into ``target`` (the cache by default) unless it is there; return its script."""
+def install(target: Path | None = None, say: Callable[[str], None] | None = None) -> Path:
+    """Install the pinned Azurite into ``target`` (the cache by default) unless it is there; return its script.
+
+    npm's progress is said through ``say`` (condensed), and npm is stopped after ``EXCHANGE_NPM_TIMEOUT``
+    seconds (default 300) with an error that says how to use an Azurite that runs already.
+    """
+    from emulator.npm_install import install_lock, install_timeout, npm_install
+
     target = target or cache_dir()
     script = target / "node_modules" / "azurite" / "dist" / "src" / "azurite.js"
     if script.exists():
@@ -116,22 +122,17 @@ def install(target: Path | None = None) -> Path:
     npm = shutil.which("npm")
     if npm is None:
         raise AzuriteError("npm is not installed, so Azurite cannot be installed.", hint="install npm")
-    target.mkdir(parents=True, exist_ok=True)
-    with open(target / ".install.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # parallel test sessions install once
+    say = say or (lambda _line: None)
+    timeout = install_timeout()
+    with install_lock(target, say, timeout):  # parallel sessions install once; the others wait and say so
         if script.exists():
             return script
-        proc = subprocess.run(
-            [npm, "install", "--no-audit", "--no-fund", "--prefix", str(target), f"azurite@{AZURITE_VERSION}"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if proc.returncode != 0 or not script.exists():
-            raise AzuriteError(
-                f"npm could not install azurite@{AZURITE_VERSION} into {target}:\n{proc.stderr.strip()[-2000:]}",
-                hint="check that the npm registry is reachable, or install Azurite yourself and start it",
-            )
+        started = time.monotonic()
+        say(f"installing Azurite {AZURITE_VERSION} with npm into {target} (first run only: 35-50 s measured here)")
+        npm_install(npm, target, f"azurite@{AZURITE_VERSION}", say, timeout)
+        if not script.exists():
+            raise AzuriteError(f"npm ran but {script} is missing.", hint=f"delete {target} and run again")
+        say(f"Azurite {AZURITE_VERSION} installed in {time.monotonic() - started:.0f} s")
     return script
 
 
@@ -143,6 +144,11 @@ class AzuriteProcess:
     location: Path
     pid: int
     _popen: subprocess.Popen[bytes] | None = None
+
+    @property
+    def started_here(self) -> bool:
+        """True when this process started it (rather than finding or adopting it)."""
+        return self._popen is not None
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop gracefully with SIGTERM (Azurite saves its metadata), SIGKILL only if it does not exit."""
@@ -183,6 +189,7 @@ def start(
     *,
     detach: bool = False,
     log_file: Path | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> AzuriteProcess:
     """Start Azurite with its data in ``location`` and wait until its queue service answers.
 
@@ -197,7 +204,7 @@ def start(
                 f"Cannot start Azurite: port {port} ({kind.lower()} service) on {endpoints.host} is in use.",
                 hint="stop what uses it, or let exchange pick free ports",
             )
-    script = install()
+    script = install(say=say)
     location.mkdir(parents=True, exist_ok=True)
     args = [
         _node(),
@@ -266,7 +273,7 @@ def stop_detached(project_dir: Path) -> bool:
 
 
 def ensure(
-    project_dir: Path, endpoints: AzuriteEndpoints | None = None
+    project_dir: Path, endpoints: AzuriteEndpoints | None = None, say: Callable[[str], None] | None = None
 ) -> tuple[AzuriteEndpoints, AzuriteProcess | None]:
     """An Azurite that answers: one already running at ``endpoints`` (default ports), else a newly started one.
 
@@ -274,12 +281,46 @@ def ensure(
     """
     endpoints = endpoints or AzuriteEndpoints()
     if answers(endpoints):
-        return endpoints, None
+        return endpoints, _adopt_orphan(project_dir, endpoints)
     if any(is_listening(endpoints.host, port) for port in endpoints.ports.values()):
         raise StorageUnavailableError(
             f"Something listens on {endpoints.host}:{endpoints.queue_port} but it is not a working Azurite queue "
             "service.",
             hint="stop it, or pass --storage with a connection string to the storage you want to use",
         )
-    proc = start(project_dir / ".exchange" / "azurite", endpoints)
+    proc = start(project_dir / ".exchange" / "azurite", endpoints, say=say)
+    _own(project_dir, proc)
     return endpoints, proc
+
+
+# -- an Azurite that ``ensure`` started, recorded with its owner, so a killed owner's Azurite is not orphaned -----
+
+
+def owner_file(project_dir: Path) -> Path:
+    """Where ``ensure`` records the Azurite it started and the process that owns (and will stop) it."""
+    return project_dir / ".exchange" / "azurite-owner.json"
+
+
+def _own(project_dir: Path, proc: AzuriteProcess) -> None:
+    record = {"pid": proc.pid, "owner": os.getpid(), "location": str(proc.location), **asdict(proc.endpoints)}
+    owner_file(project_dir).write_text(json.dumps(record))
+
+
+def disown(project_dir: Path) -> None:
+    """Forget the record (the owner stopped its Azurite)."""
+    owner_file(project_dir).unlink(missing_ok=True)
+
+
+def _adopt_orphan(project_dir: Path, endpoints: AzuriteEndpoints) -> AzuriteProcess | None:
+    """The running Azurite at ``endpoints`` when an owner that was killed started it: this process owns it now
+    (and stops it on the way out). None when someone else runs it (a live owner, ``exchange azurite start``, ...)."""
+    try:
+        record = json.loads(owner_file(project_dir).read_text())
+        pid, owner, ports = int(record["pid"]), int(record["owner"]), record["ports"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if process_alive(owner) or not process_alive(pid) or ports != endpoints.ports:
+        return None
+    proc = AzuriteProcess(endpoints, Path(record["location"]), pid)
+    _own(project_dir, proc)
+    return proc

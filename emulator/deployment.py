@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from emulator.settings_checks import check_is_encrypted, check_route_prefix, host_json_warnings, local_values
 from framework.errors import ConfigurationError
 
 Encoding = Literal["base64", "none"]
@@ -108,6 +109,8 @@ class Deployment:
     path: Path
     host: HostConfig
     local: LocalSettings
+    #: What the host would silently ignore (unknown host.json keys, an empty setting name): said at start-up.
+    warnings: tuple[str, ...] = ()
 
     @property
     def function_app(self) -> Path:
@@ -129,8 +132,13 @@ def load_deployment(path: Path) -> Deployment:
             f"{host_file} is missing.", hint='create it with at least {"version": "2.0"} (the Functions host needs it)'
         )
     local_file = path / "local.settings.json"
-    local = parse_local_settings(read_json(local_file), local_file) if local_file.is_file() else LocalSettings()
-    return Deployment(path, parse_host_json(read_json(host_file), host_file), local)
+    local_data = read_json(local_file) if local_file.is_file() else {}
+    local = parse_local_settings(local_data, local_file) if local_file.is_file() else LocalSettings()
+    host_data = read_json(host_file)
+    warnings = host_json_warnings(_lower_keys(host_data), host_file)
+    if isinstance(local_data.get("Values"), dict):
+        warnings += local_values(local_data["Values"], local_file)[1]
+    return Deployment(path, parse_host_json(host_data, host_file), local, tuple(warnings))
 
 
 def read_json(file: Path) -> dict[str, Any]:
@@ -170,9 +178,13 @@ def parse_host_json(data: dict[str, Any], file: Path) -> HostConfig:
     return HostConfig(
         function_timeout_s=timeout,
         queues=_queue_settings(_object(extensions, "queues", file, "extensions."), file),
-        http=HttpSettings(route_prefix=str(_object(extensions, "http", file, "extensions.").get("routeprefix", "api"))),
+        http=HttpSettings(route_prefix=_route_prefix(_object(extensions, "http", file, "extensions."), file)),
         functions=tuple(functions) if functions is not None else None,
     )
+
+
+def _route_prefix(http: dict[str, Any], file: Path) -> str:
+    return check_route_prefix(str(http.get("routeprefix", "api")), file)
 
 
 def _lower_keys(data: dict[str, Any]) -> dict[str, Any]:
@@ -229,12 +241,12 @@ def _queue_settings(data: dict[str, Any], file: Path) -> QueueSettings:
 
 def parse_local_settings(data: dict[str, Any], file: Path) -> LocalSettings:
     """The :class:`LocalSettings` in local.settings.json's ``data``."""
-    if data.get("IsEncrypted") is True:
+    if check_is_encrypted(data, file):
         raise DeploymentError(
             f"{file}: IsEncrypted is true; the emulator reads plain settings only.",
             hint='decrypt it (func settings decrypt) or set "IsEncrypted": false with plain Values',
         )
-    values = _object(data, "Values", file)
+    values = local_values(_object(data, "Values", file), file)[0]
     for key, value in values.items():
         if isinstance(value, dict | list):
             raise DeploymentError(

@@ -74,6 +74,31 @@ def worker_config(options: DevOptions, storage: str) -> dict[str, Any]:
     }
 
 
+def choose_storage(
+    options: DevOptions, settings: dict[str, str], say: Callable[[str], None]
+) -> tuple[str, azurite.AzuriteProcess | None]:
+    """The storage the host uses, said out loud: ``--storage``, else ``AzureWebJobsStorage`` as ``func start``
+    reads it (the environment first, then local.settings.json), else Azurite on its default ports, started if
+    none runs. Returns the connection string and the Azurite this call started (the caller stops it)."""
+    from emulator.storage_errors import check_connection_string, endpoint_of
+
+    source, value = "--storage", options.storage
+    if not value and os.environ.get("AzureWebJobsStorage", "").strip():
+        source, value = "AzureWebJobsStorage from the environment", os.environ["AzureWebJobsStorage"]
+    elif not value and settings.get("AzureWebJobsStorage", "").strip():
+        source, value = "AzureWebJobsStorage in local.settings.json", settings["AzureWebJobsStorage"]
+    if value and resolve_connection_string(value) != resolve_connection_string("UseDevelopmentStorage=true"):
+        storage = check_connection_string(resolve_connection_string(value), source)
+        say(f"storage: {endpoint_of(storage)} ({source}; --storage overrides it)")
+        return storage, None
+    endpoints, managed = azurite.ensure(options.deployment_dir, say=say)
+    why = f"{source} is UseDevelopmentStorage=true" if value else "AzureWebJobsStorage is not set"
+    adopted = managed is not None and not managed.started_here
+    how = "found" if managed is None else "adopted (its exchange dev was killed)" if adopted else "started"
+    say(f"storage: Azurite {how} on {endpoints.host}:{endpoints.queue_port} ({why})")
+    return endpoints.connection_string, managed
+
+
 def run_dev(
     options: DevOptions, say: Callable[[str], None], *, on_ready: Callable[[Supervisor], None] | None = None
 ) -> None:
@@ -86,21 +111,19 @@ def run_dev(
     check_bind(options.bind, enable_auth=options.enable_auth, insecure=options.insecure)  # the CLI warned already
     options.deployment_dir = options.deployment_dir.resolve()
     deployment = load_deployment(options.deployment_dir)  # a broken host.json stops us before anything starts
+    for warning in deployment.warnings:
+        say(f"warning: {warning}")
     port = options.port or deployment.local.http_port or DEFAULT_HTTP_PORT
     options.watch_paths = options.watch_paths or workspace_processors(options.deployment_dir)
-    managed: azurite.AzuriteProcess | None = None
-    if options.storage:
-        storage = resolve_connection_string(options.storage)
-    else:
-        endpoints, managed = azurite.ensure(options.deployment_dir)
-        storage = endpoints.connection_string
-        say(f"Azurite {'started' if managed else 'found'} on {endpoints.host}:{endpoints.queue_port}")
+    devstate.private_dir(options.deployment_dir / ".exchange")  # journal, logs, keys, state: this user's only
+    storage, managed = choose_storage(options, deployment.local.values, say)
     supervisor = Supervisor(options, worker_config(options, storage), on_status=say)
     try:
         supervisor.bind(port)
     except BaseException:
         if managed is not None:
             managed.stop()
+            azurite.disown(options.deployment_dir)
         raise
     signals = (signal.SIGINT, signal.SIGTERM) if threading.current_thread() is threading.main_thread() else ()
     previous = {sig: signal.signal(sig, lambda *_: supervisor.shutdown()) for sig in signals}
@@ -116,4 +139,5 @@ def run_dev(
         devstate.clear(options.deployment_dir)
         if managed is not None:
             managed.stop()
+            azurite.disown(options.deployment_dir)
         say("stopped")

@@ -137,12 +137,17 @@ class Journal:
     """The journal file at ``path``: record from any thread, read from any process."""
 
     def __init__(
-        self, path: Path, *, keep_entries: int = JOURNAL_KEEP_ENTRIES, keep_days: float = 7.0, busy_timeout: float = 5.0
+        self,
+        path: Path,
+        *,
+        keep_entries: int = JOURNAL_KEEP_ENTRIES,
+        keep_days: float = 7.0,
+        busy_timeout: float = 5.0,
+        create: bool = True,
     ) -> None:
         self.path = Path(path)
         #: Seconds a write waits for another writer's lock.
         self.busy_timeout = busy_timeout
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.keep_entries = keep_entries
         self.keep_days = keep_days
         self._buffer: list[JournalEntry] = []
@@ -151,6 +156,9 @@ class Journal:
         self._stopping = False
         self._writer: threading.Thread | None = None
         self._failing = False
+        if not create:  # a reader in another process: never creates or writes the file (works on a full disk)
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = _connect(self.path, self.busy_timeout)
         try:
             conn.executescript(_SCHEMA)

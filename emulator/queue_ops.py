@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from emulator.storage_errors import explained
 from framework.queues import (
     Encoding,
     MessageDecodeError,
@@ -58,6 +59,7 @@ def poison_queue_name(queue: str) -> str:
     return f"{queue}{POISON_SUFFIX}"
 
 
+@explained
 def send(storage: str, queue: str, bodies: Iterable[str | bytes], encoding: Encoding = "base64") -> list[str]:
     """Put each body on ``queue`` (created if missing), encoded as the host reads it. Returns the message ids."""
     client = queue_client(validate_queue_name(queue), storage)
@@ -76,6 +78,7 @@ def _show(text: str, encoding: Encoding) -> tuple[str, bool]:
         return text, False
 
 
+@explained
 def peek(storage: str, queue: str, encoding: Encoding = "base64", limit: int = 32) -> list[QueuedMessage]:
     """The first ``limit`` (at most 32, the service's peek limit) messages of ``queue``; empty if it is missing."""
     from azure.core.exceptions import ResourceNotFoundError
@@ -114,6 +117,7 @@ def _take(client: Any, wanted: Callable[[Any], bool], limit: int | None) -> list
     return taken
 
 
+@explained
 def replay(storage: str, queue: str, *, limit: int | None = None, message_id: str | None = None) -> int:
     """Move messages from ``<queue>-poison`` back to ``queue`` (text unchanged). Returns how many moved."""
     from azure.core.exceptions import ResourceNotFoundError
@@ -133,6 +137,7 @@ def replay(storage: str, queue: str, *, limit: int | None = None, message_id: st
         target.close()
 
 
+@explained
 def delete(storage: str, queue: str, message_id: str) -> bool:
     """Delete one message (by id) from ``queue``; False when it is not there."""
     from azure.core.exceptions import ResourceNotFoundError

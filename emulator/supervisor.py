@@ -52,6 +52,8 @@ class DevOptions:
     port: int | None = None
     #: A storage connection string; None: Azurite on the default ports (started if needed).
     storage: str | None = None
+    #: The file ``--storage @FILE`` read it from: dev.json names it instead of holding the key.
+    storage_file: Path | None = None
     database_url: str | None = None
     workers: int = 1
     reload: bool = True
@@ -268,4 +270,5 @@ def state_for(options: DevOptions, storage: str, http_port: int, pid: int) -> de
         http_url=f"http://{options.bind}:{http_port}",
         database_url=options.database_url,
         journal_path=str(options.journal_path) if options.journal_path else None,
+        storage_file=str(options.storage_file) if options.storage_file else None,
     )

@@ -49,7 +49,7 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
-        with translate_errors():
+        with translate_errors(debug=bool(ctx.params.get("debug"))):
             return super().invoke(ctx)
 
 
@@ -62,5 +62,6 @@ def _version() -> str:
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(_version(), "--version", "-V", prog_name="exchange")
-def cli() -> None:
+@click.option("--debug", is_flag=True, envvar="EXCHANGE_DEBUG", help="Show the full traceback of an unexpected error.")
+def cli(debug: bool) -> None:
     """Build, run and watch API Exchange processors on a local Azure Functions host."""

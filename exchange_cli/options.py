@@ -22,13 +22,36 @@ def deployment_option(fn: F) -> F:
     )(fn)
 
 
+#: ``click.Context.meta`` key of the file ``--storage @FILE`` was read from.
+STORAGE_FILE = "exchange.storage_file"
+
+
+def read_storage(_ctx: click.Context | None, _param: click.Parameter | None, value: str | None) -> str | None:
+    """``--storage @FILE`` reads the connection string from FILE, so the AccountKey is not on the command line."""
+    if value is None or not value.startswith("@"):
+        return value
+    path = Path(value[1:]).expanduser()
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        raise click.BadParameter(f"cannot read {path}: {getattr(error, 'strerror', None) or error}") from None
+    if not text:
+        raise click.BadParameter(f"{path} is empty; it should hold one connection string")
+    if _ctx is not None:
+        _ctx.meta[STORAGE_FILE] = path.resolve()  # ``exchange dev`` records the file, never the key
+    return text
+
+
 def storage_option(fn: F) -> F:
-    """``--storage CONN``: a storage connection string instead of the running host's."""
+    """``--storage CONN|@FILE``: a storage connection string instead of the running host's."""
     return click.option(
         "--storage",
         envvar="EXCHANGE_STORAGE",
         default=None,
-        help="Storage connection string (default: the running host's, else AzureWebJobsStorage).",
+        callback=read_storage,
+        metavar="CONN|@FILE",
+        help="Storage connection string, or @FILE holding it (also EXCHANGE_STORAGE; default: the running "
+        "host's, else AzureWebJobsStorage).",
     )(fn)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from emulator import devstate
+from emulator.storage_errors import check_connection_string
 from framework.queues import Encoding
 from framework.storage import resolve_connection_string
 
@@ -40,5 +41,7 @@ def resolve(deployment: Path | None, storage: str | None) -> Target:
         host = None  # nothing runs: the environment's storage, else Azurite's defaults
     if host is not None:
         folder = Path(host.deployment_dir)
-    conn = storage or (host.storage if host else None) or os.environ.get("AzureWebJobsStorage")
-    return Target(resolve_connection_string(conn or "UseDevelopmentStorage=true"), _deployment_encoding(folder), host)
+    conn = storage or (devstate.host_storage(host) if host else None) or os.environ.get("AzureWebJobsStorage")
+    source = "--storage" if storage else "the running host's storage" if host else "AzureWebJobsStorage"
+    usable = check_connection_string(resolve_connection_string(conn or "UseDevelopmentStorage=true"), source)
+    return Target(usable, _deployment_encoding(folder), host)

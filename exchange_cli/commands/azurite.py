@@ -28,6 +28,7 @@ def start(project: Path) -> None:
     if az.answers(endpoints):
         click.echo(f"Azurite already answers on {endpoints.host}:{endpoints.queue_port}.")
         return
+    az.install(say=click.echo)  # the first time: npm's progress, or that another exchange is installing it
     proc = az.start_detached(project.resolve(), endpoints)
     click.echo(f"Azurite {az.AZURITE_VERSION} started (pid {proc.pid}), data in {proc.location}.")
 

@@ -7,12 +7,19 @@ from pathlib import Path
 
 import click
 
+from exchange_cli.options import read_storage
+
 
 @click.command()
 @click.argument("folder", default="exchange-demo", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--port", type=click.IntRange(1, 65535), default=7071, show_default=True, help="HTTP port.")
 @click.option(
-    "--storage", envvar="EXCHANGE_STORAGE", default=None, help="Storage connection string (default: Azurite)."
+    "--storage",
+    envvar="EXCHANGE_STORAGE",
+    default=None,
+    callback=read_storage,
+    metavar="CONN|@FILE",
+    help="Storage connection string, or @FILE holding it (also EXCHANGE_STORAGE) [default: Azurite].",
 )
 @click.option("--no-traffic", is_flag=True, help="Do not send the sample orders.")
 @click.option("--no-reload", is_flag=True, help="Do not restart the host when files change.")

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from exchange_cli.options import STORAGE_FILE, read_storage
+
 
 def _say(line: str) -> None:
     stamp = datetime.now().strftime("%H:%M:%S")
@@ -25,7 +27,12 @@ def _say(line: str) -> None:
     "--insecure", is_flag=True, help="Allow --bind to a non-loopback interface without --enable-auth (open to all)."
 )
 @click.option(
-    "--storage", envvar="EXCHANGE_STORAGE", default=None, help="Storage connection string (default: Azurite)."
+    "--storage",
+    envvar="EXCHANGE_STORAGE",
+    default=None,
+    callback=read_storage,
+    metavar="CONN|@FILE",
+    help="Storage connection string, or @FILE holding it (also EXCHANGE_STORAGE) [default: Azurite].",
 )
 @click.option("--database-url", envvar="EXCHANGE_DATABASE_URL", default=None, help="Database for the processors.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
@@ -76,6 +83,7 @@ def dev(
         insecure=insecure,
         port=port,
         storage=storage,
+        storage_file=click.get_current_context().meta.get(STORAGE_FILE),
         database_url=database_url,
         workers=workers,
         reload=not no_reload,

@@ -28,7 +28,10 @@ def _line(entry: Any) -> str:
     status = f" [{entry.status}]" if entry.status else ""
     queue = entry.queue or data.get("destination") or data.get("queue") or "-"
     where = f"{queue} {'<-' if entry.kind in OUTGOING else '->'} {entry.function or '-'}"
-    reason = f"  reason: {data['reason']}" if data.get("reason") else ""
+    why = data.get("reason") or data.get("error")
+    if not why and data.get("error_type"):  # a dead letter: the framework's failure
+        why = f"{data['error_type']}: {data.get('error_message') or ''}".rstrip(": ")
+    reason = f"  reason: {why}" if why else ""
     return f"{entry.at:%H:%M:%S} {ARROWS.get(entry.kind, entry.kind)} {where}{count}{status}  {body[:120]}{reason}"
 
 
@@ -54,7 +57,9 @@ def messages(
     from emulator.inspect import follow as tail
     from emulator.journal import Journal
 
-    journal = Journal(host_files(deployment).journal_path)
+    journal = Journal(host_files(deployment).journal_path, create=False)  # a reader: never writes
+    if not journal.path.exists() and not follow and not as_json:
+        click.echo(f"No messages yet: {journal.path} does not exist (no host has run this deployment).")
     filters: dict[str, Any] = {
         "kinds": MESSAGE_KINDS,
         "queue": queue,
@@ -88,12 +93,19 @@ def entities(
     as_json: bool,
 ) -> None:
     """Entities the deployment's processors stored, with their current version."""
-    from emulator.inspect import host_files
+    import sqlalchemy.exc
+
+    from emulator.inspect import host_files, sqlite_file
     from framework.db import Database
     from framework.services import EntityService
 
-    database = Database(host_files(deployment).database_url)
-    try:  # nothing stored yet (the functions make the schema on first use): no entities, and nothing created
+    url = host_files(deployment).database_url
+    missing = sqlite_file(url)
+    if missing is not None and not missing.exists():  # reading must not create an empty database
+        click.echo("[]" if as_json else f"No entities yet: {missing} does not exist (nothing was stored).")
+        return
+    database = Database(url)
+    try:
         found = (
             EntityService(database).list_all_entities(
                 tenant_id=tenant, canonical_type=canonical_type, source=source, limit=limit
@@ -101,6 +113,10 @@ def entities(
             if database.has_schema()
             else []
         )
+    except sqlalchemy.exc.OperationalError as error:
+        if "no such table" not in str(error):  # a worker created the file and has not made its tables yet
+            raise
+        found = []
     finally:
         database.dispose()
     if as_json:
@@ -108,6 +124,17 @@ def entities(
         return
     if not found:
         click.echo("No entities.")
-    for e in found:
-        key = f"{e.canonical_type}/{e.source}/{e.external_id}"
-        click.echo(f"{e.id}  {e.tenant_id}  {key}  v{e.version}  {e.updated_at:%Y-%m-%d %H:%M:%S}")
+        return
+    rows = [("ID", "TENANT", "TYPE/SOURCE/EXTERNAL ID", "VERSION", "UPDATED")] + [
+        (
+            str(e.id),
+            e.tenant_id,
+            f"{e.canonical_type}/{e.source}/{e.external_id}",
+            f"v{e.version}",
+            f"{e.updated_at:%Y-%m-%d %H:%M:%S}",
+        )
+        for e in found
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        click.echo("  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[4]]))

@@ -24,11 +24,24 @@ _defaults_option = click.option(
 )
 _data_option = click.option(
     "--data",
-    "-d",
     "data",
     multiple=True,
     metavar="KEY=VALUE",
-    help="Answer a template question without prompting (repeatable), e.g. -d tenant_id=acme-prod.",
+    help="Answer a template question without prompting (repeatable), e.g. --data tenant_id=acme-prod.",
+)
+
+
+def _refuse_short_d(ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> None:
+    if value:
+        raise click.UsageError(
+            "-d means --deployment in exchange's other commands; answer a template question with --data KEY=VALUE.",
+            ctx,
+        )
+
+
+# ``-d`` was ``--data`` here once; it now fails with a pointer to ``--data`` instead of "no such option".
+_short_d_option = click.option(
+    "-d", "short_d", multiple=True, hidden=True, expose_value=False, callback=_refuse_short_d
 )
 
 
@@ -66,6 +79,7 @@ def new() -> None:
 @click.argument("name")
 @_path_option
 @_data_option
+@_short_d_option
 @_defaults_option
 @_force_option
 def customer(name: str, path: Path, data: tuple[str, ...], defaults: bool, force: bool) -> None:
@@ -90,6 +104,7 @@ def customer(name: str, path: Path, data: tuple[str, ...], defaults: bool, force
 @click.option("--schedule", help='NCRONTAB schedule, seconds first (timer trigger) [default: "0 */5 * * * *"].')
 @_path_option
 @_data_option
+@_short_d_option
 @_defaults_option
 @_force_option
 def processor(

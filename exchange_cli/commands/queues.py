@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from exchange_cli.options import deployment_option, json_option, storage_option
+from framework.errors import ExchangeError
+
+if TYPE_CHECKING:
+    from exchange_cli.target import Target
 
 
 def _read_data(data: str) -> str:
@@ -43,6 +48,11 @@ def send(queue: str, data: str, count: int, raw: bool, deployment: Path | None, 
             json.loads(body)
         except ValueError as exc:
             raise click.BadParameter(f"not JSON ({exc}); pass --raw to send it anyway", param_hint="DATA") from exc
+        except RecursionError:
+            raise click.BadParameter(
+                "nested too deeply to check as JSON (Python reads about 1,000 levels); pass --raw to send it anyway",
+                param_hint="DATA",
+            ) from None
     target = resolve(deployment, storage)
     ids = queue_ops.send(target.storage, queue, [body] * count, target.encoding)
     click.echo(f"sent {len(ids)} message(s) to {queue}" + (f" (id {ids[0]})" if count == 1 else ""))
@@ -67,14 +77,30 @@ def list_(queue: str, limit: int, deployment: Path | None, storage: str | None, 
     name = queue if queue.endswith(queue_ops.POISON_SUFFIX) else queue_ops.poison_queue_name(queue)
     target = resolve(deployment, storage)
     found = queue_ops.peek(target.storage, name, target.encoding, limit)
+    reasons = _poison_reasons(deployment, target, name.removesuffix(queue_ops.POISON_SUFFIX))
     if as_json:
-        click.echo(json.dumps([m.to_dict() for m in found], indent=2))
+        click.echo(json.dumps([{**m.to_dict(), "reason": reasons.get(m.body)} for m in found], indent=2))
         return
     if not found:
         click.echo(f"{name} is empty.")
     for msg in found:
         note = "" if msg.decoded else "  (not valid for the encoding: shown raw)"
-        click.echo(f"{msg.id}  dequeued {msg.dequeue_count}x  {msg.body[:200]}{note}")
+        # A poison copy starts at dequeue count 0: the count only says something once someone read the copy.
+        count = f"  read {msg.dequeue_count}x from {name}" if msg.dequeue_count else ""
+        why = reasons.get(msg.body) or "unknown (not in this deployment's journal)"
+        click.echo(f"{msg.id}  reason: {why}{count}\n    {msg.body[:200]}{note}")
+
+
+def _poison_reasons(deployment: Path | None, target: Target, queue: str) -> dict[str, str]:
+    """Why each message of ``queue`` was poisoned, by body, from the journal of the deployment (if there is one)."""
+    from emulator.inspect import host_files, poison_reasons
+    from emulator.journal import Journal
+
+    folder = Path(target.host.deployment_dir) if target.host else deployment
+    try:
+        return poison_reasons(Journal(host_files(folder).journal_path, create=False), queue)
+    except ExchangeError:  # no deployment here, or its journal is unreadable: the messages are still shown
+        return {}
 
 
 @poison.command()

@@ -132,6 +132,4 @@ def _install_azurite(view: DemoView) -> None:
 
     if azurite.answers(azurite.AzuriteEndpoints()):  # one is running already: run_dev uses it
         return
-    if not (azurite.cache_dir() / "node_modules" / "azurite").is_dir():
-        view.status(f"installing Azurite {azurite.AZURITE_VERSION} with npm (first run only, 15-30 s)")
-        azurite.install()
+    azurite.install(say=view.status)  # says what npm does, or that another exchange is installing it

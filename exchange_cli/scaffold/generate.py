@@ -15,6 +15,7 @@ from typing import Any, Literal
 import yaml
 
 from exchange_cli.scaffold import names, wiring
+from exchange_cli.scaffold.answers import check_answers
 from exchange_cli.scaffold.errors import InvalidNameError, ScaffoldError, TargetExistsError
 from exchange_cli.scaffold.placement import Placement, placement
 from exchange_cli.scaffold.render import render
@@ -45,6 +46,7 @@ def new_customer(
 ) -> Generated:
     """Create ``deployments/<customer>/azure/`` in the workspace at or above ``start``, or make ``start`` one."""
     names.validate_customer(customer)
+    check_answers(data or {}, "workspace", "customer")
     found = find_workspace(start)
     result = Generated(workspace=found or start.resolve(), created_workspace=found is None)
     if (result.workspace / "deployments" / customer).exists() and not force:
@@ -86,6 +88,7 @@ def new_processor(
 ) -> Generated:
     """Create ``processors/<processor>/`` (unless it exists) and wire it into ``customer``'s deployment."""
     answers = _wiring_answers(processor, customer, trigger, input_queue, output_queue, schedule, defaults)
+    check_answers(data or {}, "wiring", "processor")
     workspace = require_workspace(start)
     app_file = _function_app(workspace, customer)
     _check_wiring_target(workspace, customer, processor, app_file, force=force)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from exchange_cli.scaffold.answers import KINDS, check_answers
 from exchange_cli.scaffold.errors import ScaffoldError
 from exchange_cli.scaffold.source import current_version, installed_templates, template_source
 
@@ -25,6 +26,7 @@ def render(template: str, into: Path, data: dict[str, Any], *, defaults: bool) -
     import copier
     from copier.errors import CopierError
 
+    check_answers({key: value for key, value in data.items() if key in KINDS[template]}, template)
     source = template_source(template)  # mirrors the installed files into the cache repository if they changed
     try:
         copier.run_copy(

@@ -221,7 +221,13 @@ class ExchangeApp(App[None]):
         if not self.target.storage:
             self.call_from_thread(self.notify, "No running host: nowhere to send.", severity="error")
             return
-        [message_id] = queue_ops.send(self.target.storage, queue, [body], self.target.encoding)
+        from framework.errors import ExchangeError
+
+        try:
+            [message_id] = queue_ops.send(self.target.storage, queue, [body], self.target.encoding)
+        except ExchangeError as error:  # storage stopped or refused: say so, the app keeps running
+            self.call_from_thread(self.notify, f"Not sent: {error.message}", severity="error")
+            return
         self.call_from_thread(self.notify, f"Sent {message_id[:8]} to {queue}.")
 
     @work(thread=True, group="actions")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -58,6 +59,16 @@ class EntityReader:
     def __init__(self, url: str) -> None:
         self.url = url
         self._database: Database | None = None
+
+    def missing_file(self) -> Path | None:
+        """The SQLite file this reads when it does not exist yet (the first stored entity creates it), else None.
+
+        Reading must not create it: the workers create the schema they need, the TUI only looks.
+        """
+        from emulator.inspect import sqlite_file
+
+        path = sqlite_file(self.url)
+        return path if path is not None and not path.exists() else None
 
     @property
     def database(self) -> Database:

@@ -40,7 +40,7 @@ class EntitiesView(Vertical):
         table: DataTable[Any] = DataTable(cursor_type="row", zebra_stripes=True)
         table.add_columns("tenant", "type", "source", "external id", "v", "updated")
         yield table
-        note = "" if self.reader else "No entity database for this deployment (none configured or created yet)."
+        note = "" if self.reader else "No entity database for this deployment."
         yield Static(note, id="entities-note")
 
     def on_mount(self) -> None:
@@ -60,6 +60,10 @@ class EntitiesView(Vertical):
     def _load(self, reader: EntityReader, wanted: EntityFilter) -> None:
         from framework.errors import ExchangeError
 
+        missing = reader.missing_file()
+        if missing is not None:  # looked again at every reload: the view finds the database once it appears
+            self.app.call_from_thread(self._note, f"No entities yet: {missing} is created when the first is stored.")
+            return
         try:
             entities = reader.list(wanted)
         except ExchangeError as error:

@@ -23,7 +23,7 @@ _STATE_STYLE = {
     "not run": "yellow",
     "idle": "",
 }
-#: (label, width); the outputs and the whole last error are in the detail line under the table.
+#: (label, width at least); the outputs and the whole last error are in the detail line under the table.
 COLUMNS = (
     ("function", 14),
     ("trigger", 20),
@@ -76,8 +76,8 @@ class FunctionsView(Vertical):
 
     def compose(self) -> ComposeResult:
         table: DataTable[Any] = DataTable(cursor_type="row", zebra_stripes=True)
-        for label, width in COLUMNS:
-            table.add_column(label, key=label, width=width)
+        for label, _ in COLUMNS:  # auto width: long function names and triggers are shown whole
+            table.add_column(label, key=label)
         yield table
         yield Static("", id="function-detail")
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from rich.cells import set_cell_size
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -127,10 +127,31 @@ class LiveTable(ScrollView, can_focus=True):
             base = self.rich_style
         return self._strip(self.cells(self.rows[index]), base, width)
 
+    def _widths(self, width: int) -> list[int | None]:
+        """Column widths for the rows on screen: a fixed width is a minimum that grows to the longest cell shown,
+        as long as the last column keeps a third of the line (a wide terminal shows long names whole)."""
+        top, height = self.scroll_offset.y, max(1, self.size.height)
+        key = (width, top, height, len(self.rows), id(self.rows[-1]) if self.rows else 0)
+        cached = getattr(self, "_widths_cache", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        shown = [self.cells(self.rows[i]) for i in range(top, min(len(self.rows), top + height))]
+        widths: list[int | None] = [w for _, w in self.columns]
+        spare = width - sum(w + 1 for w in widths if w is not None) - width // 3
+        for column, (label, minimum) in enumerate(self.columns):
+            if minimum is None or spare <= 0:
+                continue
+            longest = max([cell_len(label), *(cell_len(row[column][0]) for row in shown if column < len(row))])
+            grown = min(longest, minimum + spare)
+            spare -= max(0, grown - minimum)
+            widths[column] = max(minimum, grown)
+        self._widths_cache = (key, widths)
+        return widths
+
     def _strip(self, cells: Sequence[Cell], base: Style, width: int) -> Strip:
         segments: list[Segment] = []
         used = 0
-        for (text, spec), (_, column_width) in zip(cells, self.columns, strict=False):
+        for (text, spec), column_width in zip(cells, self._widths(width), strict=False):
             size = column_width if column_width is not None else max(0, width - used - 1)
             padded = set_cell_size(text, size) if text else " " * size  # (rich returns "" for "")
             segments.append(Segment(" " + padded, base + _style(spec)))

@@ -59,8 +59,14 @@ class PoisonView(Vertical):
     @work(thread=True, exclusive=True, group="poison")
     def _load(self, storage: str, queues: list[str]) -> None:
         from emulator.queue_ops import peek, poison_queue_name
+        from framework.errors import ExchangeError
 
-        found = [(q, m) for q in queues for m in peek(storage, poison_queue_name(q), self.target.encoding)]
+        try:
+            found = [(q, m) for q in queues for m in peek(storage, poison_queue_name(q), self.target.encoding)]
+        except ExchangeError as error:  # storage stopped: say so here and try again at the next reload
+            note = Text(f"{error.message} {error.hint or ''}", style="red")
+            self.app.call_from_thread(self.query_one("#poison-detail", Static).update, note)
+            return
         self.app.call_from_thread(self._show, found)
 
     def _show(self, found: list[Poisoned]) -> None:
@@ -106,11 +112,18 @@ class PoisonView(Vertical):
     @work(thread=True, group="poison-act")
     def _act(self, what: str, storage: str, queue: str, msg: QueuedMessage) -> None:
         from emulator.queue_ops import delete, poison_queue_name, replay
+        from framework.errors import ExchangeError
 
-        if what == "replay":
-            done = replay(storage, queue, message_id=msg.id) > 0
-        else:
-            done = delete(storage, poison_queue_name(queue), msg.id)
+        try:
+            if what == "replay":
+                done = replay(storage, queue, message_id=msg.id) > 0
+            else:
+                done = delete(storage, poison_queue_name(queue), msg.id)
+        except ExchangeError as error:
+            self.app.call_from_thread(
+                self.notify, f"Not {'replayed' if what == 'replay' else 'deleted'}: {error.message}", severity="error"
+            )
+            return
         verb = "replayed to" if what == "replay" else "deleted from"
         text = f"Message {msg.id[:8]} {verb} {queue if what == 'replay' else poison_queue_name(queue)}"
         self.app.call_from_thread(self.notify, text if done else f"Message {msg.id[:8]} is no longer there")

@@ -39,7 +39,13 @@ class SendScreen(ModalScreen[tuple[str, str] | None]):
     SendScreen #problem { color: $error; height: auto; width: 100%; }
     SendScreen Horizontal { height: auto; align-horizontal: right; }
     """
-    BINDINGS = [Binding("ctrl+s", "send", "Send"), Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("ctrl+s", "send", "Send"),
+        Binding("escape", "cancel", "Cancel"),
+        # Tab moves between the two fields (in the editor too: a JSON body needs no tab characters).
+        Binding("tab", "other_field", "Next field", show=False, priority=True),
+        Binding("shift+tab", "other_field", "Previous field", show=False, priority=True),
+    ]
 
     def __init__(self, queue: str = "", body: str = TEMPLATE) -> None:
         super().__init__()
@@ -49,7 +55,7 @@ class SendScreen(ModalScreen[tuple[str, str] | None]):
         with Vertical():
             yield Label("Send a message (ctrl+s sends, esc cancels)")
             yield Input(self.queue, placeholder="queue name", id="queue")
-            editor = TextArea(self.body, id="body", show_line_numbers=True, tab_behavior="indent")
+            editor = TextArea(self.body, id="body", show_line_numbers=True, tab_behavior="focus")
             if "json" in editor.available_languages:
                 editor.language = "json"
             yield editor
@@ -60,6 +66,11 @@ class SendScreen(ModalScreen[tuple[str, str] | None]):
 
     def on_mount(self) -> None:
         self.query_one("#queue" if not self.queue else "#body").focus()
+
+    def action_other_field(self) -> None:
+        """Focus the queue field from anywhere else, the body from the queue field."""
+        queue = self.query_one("#queue", Input)
+        (self.query_one("#body", TextArea) if queue.has_focus else queue).focus()
 
     def on_text_area_changed(self) -> None:
         self._validate()

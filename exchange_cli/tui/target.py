@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from emulator import devstate
-from framework.errors import ExchangeError
+from framework.errors import ConfigurationError, ExchangeError
 from framework.queues import Encoding
 
 JOURNAL_NAME = "journal.db"
@@ -50,21 +50,24 @@ def app_settings(folder: Path) -> dict[str, str]:
 
 
 def _database_url(folder: Path, host: devstate.DevState | None) -> str | None:
-    """The host's database, resolved as its workers resolve it (relative SQLite paths from the deployment folder);
-    None when a default SQLite file does not exist yet (nothing stored)."""
+    """The host's database, resolved as its workers resolve it (relative SQLite paths from the deployment folder).
+
+    An SQLite file that does not exist yet is still the database: the Entities view waits for it to appear.
+    """
     from emulator.inspect import database_url_of
 
-    url = database_url_of(folder, host.database_url if host is not None else None)
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        return None
-    return url
+    return database_url_of(folder, devstate.host_database_url(host) if host is not None else None)
 
 
 def for_host(host: devstate.DevState, encoding: Encoding = "base64") -> TuiTarget:
     """The target of a running host (what ``exchange dev`` passes when it opens the TUI itself)."""
     folder = Path(host.deployment_dir)
     journal = Path(host.journal_path) if host.journal_path else folder / ".exchange" / JOURNAL_NAME
-    return TuiTarget(folder, journal, _database_url(folder, host), host, host.storage, encoding)
+    try:
+        storage: str | None = devstate.host_storage(host)
+    except ConfigurationError:  # its key is not on disk: the views still work, sending asks for --storage
+        storage = None
+    return TuiTarget(folder, journal, _database_url(folder, host), host, storage, encoding)
 
 
 def resolve(deployment: Path | None) -> TuiTarget:

@@ -159,3 +159,20 @@ def test_the_demo_tests_pass_under_exchange_test(demo_workspace: Path, storage_c
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "15 passed" in done.stdout.splitlines()[-1]
+
+
+def test_following_the_readme_and_adding_tea_keeps_the_demo_tests_green(
+    tmp_path: Path, storage_connection_string: str
+) -> None:
+    root = prepare(tmp_path / "exchange-demo").root
+    menu = root / "processors" / "coffee_order" / "config.py"
+    menu.write_text(menu.read_text().replace('"mocha": 4.10,', '"mocha": 4.10,\n    "tea": 3.00,'))  # README's step
+    exchange = str(Path(sys.executable).parent / "exchange")
+
+    done = run(
+        [exchange, "test", "-q", "-p", "no:cacheprovider", "tests/processors/test_coffee_order.py"],
+        root,
+        EXCHANGE_TEST_STORAGE=storage_connection_string,
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -110,7 +110,7 @@ def test_two_customers_get_their_own_tenant_database_and_queue_prefix(
 
 
 def test_data_answers_a_template_question_without_prompting(tmp_path: Path, exchange: Callable[..., Result]) -> None:
-    result = exchange("new", "customer", "acme", "--path", str(tmp_path), "-d", "tenant_id=acme-prod")
+    result = exchange("new", "customer", "acme", "--path", str(tmp_path), "--data", "tenant_id=acme-prod")
 
     assert result.exit_code == 0, result.output
     assert settings(tmp_path, "acme")["TENANT_ID"] == "acme-prod"
@@ -164,7 +164,7 @@ def test_force_regenerates_an_existing_customer(tmp_path: Path, exchange: Callab
     host = tmp_path / "deployments" / "acme" / "azure" / "host.json"
     host.write_text("{}")
 
-    result = exchange("new", "customer", "acme", "--path", str(tmp_path), "--force", "-d", "queue_batch_size=4")
+    result = exchange("new", "customer", "acme", "--path", str(tmp_path), "--force", "--data", "queue_batch_size=4")
 
     assert result.exit_code == 0, result.output
     assert json.loads(host.read_text())["extensions"]["queues"]["batchSize"] == 4
@@ -189,19 +189,18 @@ def test_a_folder_with_other_files_gets_a_workspace_only_if_nothing_clashes(
 def test_a_value_the_template_refuses_is_reported_and_nothing_is_written(
     tmp_path: Path, exchange: Callable[..., Result]
 ) -> None:
-    result = exchange("new", "customer", "acme", "--path", str(tmp_path), "-d", "queue_batch_size=99")
+    result = exchange("new", "customer", "acme", "--path", str(tmp_path), "--data", "queue_batch_size=99")
 
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.output == (
-        "Error: Template 'customer' could not be rendered: Validation error for question 'queue_batch_size': "
-        "batchSize is 1-32\n"
-        "Hint: fix the value given with --data (or at the prompt) and run again\n"
+        "Error: --data queue_batch_size='99' is refused: it must be a whole number from 1 to 32.\n"
+        "  hint: fix the value given with --data and run again\n"
     )
     assert snapshot(tmp_path) == {}
 
 
 def test_data_without_an_equals_sign_is_a_usage_error(tmp_path: Path, exchange: Callable[..., Result]) -> None:
-    result = exchange("new", "customer", "acme", "--path", str(tmp_path), "-d", "tenant_id")
+    result = exchange("new", "customer", "acme", "--path", str(tmp_path), "--data", "tenant_id")
 
     assert result.exit_code == 2
     assert "Invalid value for --data: 'tenant_id' is not KEY=VALUE" in result.output

@@ -258,7 +258,7 @@ def test_no_workspace_is_an_error_that_says_how_to_make_one(tmp_path: Path, exch
 
 
 def test_the_wiring_falls_back_to_the_customers_own_tenant_id(tmp_path: Path, exchange: Callable[..., Result]) -> None:
-    exchange("new", "customer", "acme", "-d", "tenant_id=acme-prod", "--path", str(tmp_path))
+    exchange("new", "customer", "acme", "--data", "tenant_id=acme-prod", "--path", str(tmp_path))
 
     result = exchange("new", "processor", "orders", "-c", "acme", "--path", str(tmp_path))
 

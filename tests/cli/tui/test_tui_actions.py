@@ -84,3 +84,41 @@ async def test_the_command_palette_offers_the_views_and_actions(target: TuiTarge
         assert {"Show Routing", "Send a message", "Follow a correlation id", "Pause / resume the stream"} <= set(titles)
         await pilot.press("ctrl+p")
         assert type(app.screen).__name__ == "CommandPalette"
+
+
+async def test_tab_in_the_editor_moves_to_the_queue_field_and_back(target: TuiTarget) -> None:
+    app = make_app(target)
+    async with app.run_test() as pilot:
+        await pilot.press("s")
+        screen = app.screen
+        assert isinstance(screen, SendScreen)
+        editor = screen.query_one(TextArea)
+        editor.focus()
+        await pilot.pause()
+        before = editor.text
+
+        await pilot.press("tab")
+        assert screen.query_one("#queue").has_focus
+        await pilot.press("tab")
+        assert editor.has_focus
+        await pilot.press("shift+tab")
+        assert screen.query_one("#queue").has_focus
+        assert editor.text == before  # no tab character was typed into the body
+
+
+async def test_a_stopped_storage_is_said_and_the_app_keeps_running(journal: Journal, target: TuiTarget) -> None:
+    from textual.widgets import Static
+
+    from emulator.azurite import free_port
+    from framework.storage import dev_connection_string
+
+    write(journal, order_flow(1))  # the pipeline has queues, so the poison view looks at their poison queues
+    dead = dev_connection_string(ports={"Queue": free_port(), "Blob": free_port(), "Table": free_port()})
+    app = make_app(replace(target, storage=dead))
+    async with app.run_test() as pilot:
+        await pilot.press("5")
+        detail = app.query_one("#poison-detail", Static)
+        await wait_for(pilot, lambda: "Cannot reach the queue service" in str(detail.render()), timeout=20)
+        app.send("orders", '{"id": 1}')
+        await wait_for(pilot, lambda: any("Not sent: Cannot reach" in n.message for n in app._notifications), 20)
+        assert app.is_running

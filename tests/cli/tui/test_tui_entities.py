@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Input, Static
 from tui_traffic import shown, wait_for
 
+from emulator.journal import Journal
 from exchange_cli.tui import make_app
 from exchange_cli.tui.entities_view import EntitiesView
 from exchange_cli.tui.entity_screen import EntityScreen
 from exchange_cli.tui.target import TuiTarget
 from framework.context import tenant_context
+from framework.db import Database
 from framework.services import ProcessingErrorService, ProcessingService, StateTrackingService
 
 pytestmark = pytest.mark.asyncio
@@ -80,3 +83,26 @@ async def test_without_a_database_the_view_says_so(target: TuiTarget) -> None:
     async with app.run_test() as pilot:
         await pilot.press("3")
         assert "No entity database" in shown(app.query_one("#entities-note", Static))
+
+
+async def test_the_view_finds_a_database_that_appears_after_start_up(
+    target: TuiTarget, journal: Journal, tmp_path: Path
+) -> None:
+    path = tmp_path / "later" / "exchange.db"
+    app = make_app(replace(target, database_url=f"sqlite:///{path}"))
+    async with app.run_test() as pilot:
+        await pilot.press("3")
+        note = app.query_one("#entities-note", Static)
+        await wait_for(pilot, lambda: "No entities yet" in str(note.render()))
+        assert not path.exists()  # looking does not create it
+
+        path.parent.mkdir()
+        database = Database(f"sqlite:///{path}")  # a worker creates it and stores the first entity
+        database.create_schema()
+        service = ProcessingService(database)
+        with tenant_context("acme"):
+            service.process_entity("9", "order", "shop", {"id": 9})
+        service.database.dispose()
+        journal.record("entity.persisted", function="ingest", entity_id="e9")
+
+        await wait_for(pilot, lambda: listed(app) == [("acme", "order", "9", 1)])

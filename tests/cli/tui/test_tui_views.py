@@ -216,3 +216,22 @@ async def test_the_mouse_moves_the_cursor_and_a_second_click_opens_the_message(
         await pilot.click(table, offset=(5, 2))
         await wait_for(pilot, lambda: isinstance(app.screen, MessageScreen))
         assert app.screen.entry.kind == "message.out"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("width", [160, 200])
+async def test_long_queue_and_function_names_are_shown_whole_on_a_wide_terminal(
+    journal: Journal, target: TuiTarget, width: int
+) -> None:
+    from emulator.journal import JournalEntry
+
+    queue, function = "acme-orders-enriched-poison", "enrich_and_forward_orders"
+    write(journal, [host_start(), JournalEntry("message.in", queue=queue, function=function, data={"body": "{}"})])
+    app = make_app(target)
+    async with app.run_test(size=(width, 30)) as pilot:
+        await pilot.press("2")
+        table = app.query_one(MessagesView).table
+        await wait_for(pilot, lambda: table.row_count == 1)
+        await pilot.pause()
+        line = table.render_line(1).text
+
+    assert queue in line and function in line

@@ -37,7 +37,7 @@ def test_an_order_is_priced_and_routed_to_the_barista(
     ("order", "code"),
     [
         ({"id": 2}, "MISSING_DRINK"),
-        ({"id": 3, "drink_type": "tea"}, "UNKNOWN_DRINK"),
+        ({"id": 3, "drink_type": "motor oil"}, "UNKNOWN_DRINK"),  # stays unknown when tea is added
         ({"id": 4, "drink_type": "latte", "size": "bucket"}, "UNKNOWN_SIZE"),
     ],
 )
