@@ -23,13 +23,16 @@ from pathlib import Path
 from typing import Any
 
 import azure.functions as func
+from azure.functions.meta import Datum
 
-from emulator import bindings
+from emulator import bindings, converters, host_values
+from emulator.converters import ParamType
 from emulator.deployment import HostConfig
 from emulator.functions import BindingInfo, FunctionInfo
 from emulator.invocation_context import InvocationContext
 from emulator.journal import InvocationScope, Journal, current_invocation, truncate
 from emulator.storage_io import StorageClients, connection_for
+from emulator.worker_checks import Signature
 from framework.context import correlation_context, current_correlation_id
 from framework.errors import ExchangeError
 from framework.queues import MessageDecodeError, MessageTooLargeError, encode_body
@@ -151,6 +154,8 @@ class Invoker:
                 kwargs["context"] = InvocationContext(result.invocation_id, fn.name, folder)
             outs = {name: value for name, value in kwargs.items() if isinstance(value, bindings.Out)}
             result.return_value = await self._call(fn, kwargs)
+            if result.return_value is not None and _signature(fn).returns is None:
+                raise RuntimeError(f"function {fn.name!r} without a $return binding returned a non-None value")
             result.outputs, result.http_response = await self._deliver(fn, result.return_value, outs, details)
             result.ok = True
         except Exception as exc:  # the function's own failure is the invocation's outcome, never the host's
@@ -161,14 +166,24 @@ class Invoker:
             raise
 
     async def _arguments(self, fn: FunctionInfo, trigger_value: Any, details: dict[str, Any]) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {fn.trigger.name: _as_annotated(fn, trigger_value)}
+        """The function's arguments, each decoded by its binding's converter as the worker does."""
+        signature = _signature(fn)
+        datum, metadata = _trigger_datum(fn, trigger_value)
+        trigger = signature.inputs.get(fn.trigger.name) or ParamType(fn.trigger.type)
+        where = f"function {fn.name}, trigger {fn.trigger.name!r}"
+        kwargs: dict[str, Any] = {
+            fn.trigger.name: converters.decode(
+                trigger, datum, metadata=metadata if converters.is_trigger(trigger.binding) else None, where=where
+            )
+        }
         for binding in fn.bindings:
             if binding.name == "$return":
                 continue
             if binding.direction == "out":
                 kwargs[binding.name] = bindings.Out()
             elif binding.type == "blob":
-                kwargs[binding.name] = await self._blob_input(fn, binding, details)
+                param = signature.inputs.get(binding.name) or ParamType(binding.type)
+                kwargs[binding.name] = await self._blob_input(fn, binding, param, details, metadata)
         return kwargs
 
     async def _call(self, fn: FunctionInfo, kwargs: dict[str, Any]) -> Any:
@@ -196,45 +211,66 @@ class Invoker:
 
     # -- inputs and outputs ----------------------------------------------------------------------------------
 
-    async def _blob_input(self, fn: FunctionInfo, binding: BindingInfo, details: dict[str, Any]) -> Any:
+    async def _blob_input(
+        self,
+        fn: FunctionInfo,
+        binding: BindingInfo,
+        param: ParamType,
+        details: dict[str, Any],
+        metadata: dict[str, Datum],
+    ) -> Any:
         where = f"function {fn.name}, blob input {binding.name!r}"
         path = bindings.resolve_expression(str(binding.settings.get("path", "")), details, where=where)
         found = await self.clients.read_blob(connection_for(binding.settings.get("connection"), self.storage), path)
         if found is None:
             return None
-        data, props = found
-        kind = _blob_input_kind(fn, binding)
-        if kind is str:
-            return data.decode("utf-8")
-        if kind is bytes:
-            return data
-        from azure.functions.blob import InputStream  # the worker's concrete stream (func.InputStream is abstract)
-
-        return InputStream(data=data, name=path, uri=props["uri"], length=props["length"], metadata=props["metadata"])
+        datum = host_values.blob_datum(found[0], data_type=binding.settings.get("dataType"))
+        # the blob converter also serves blobTrigger, so the worker hands it the trigger's metadata (a queue
+        # message's has no blob Properties: InputStream.length and .name stay None, as on Azure)
+        trigger_metadata = metadata if converters.is_trigger(param.binding) else None
+        return converters.decode(param, datum, metadata=trigger_metadata, where=where)
 
     async def _deliver(
         self, fn: FunctionInfo, returned: Any, outs: dict[str, bindings.Out[Any]], details: dict[str, Any]
     ) -> tuple[list[OutputRecord], func.HttpResponse | None]:
+        """Encode every output first (a refusal fails the invocation before anything is sent), then send them."""
+        encoded = [(binding, value, datum) for binding, value, datum in self._encode(fn, returned, outs)]
         records: list[OutputRecord] = []
         response: func.HttpResponse | None = None
-        for binding in fn.outputs():
-            value = (
-                returned if binding.name == "$return" else outs[binding.name].get() if binding.name in outs else None
-            )
+        for binding, value, datum in encoded:
             where = f"function {fn.name}, output {binding.name!r}"
             if binding.type == "queue":
-                records.append(await self._send_queue(fn, binding, value, details, where))
-            elif binding.type == "blob" and value is not None:
-                records.append(await self._write_blob(binding, value, details, where))
+                records.append(await self._send_queue(fn, binding, datum, details, where))
+            elif binding.type == "blob":
+                records.append(await self._write_blob(binding, datum, details, where))
             elif binding.type == "http":
-                response = bindings.http_response(value, where=where) or response
+                response = host_values.http_response(datum, value, where=where) or response
                 records.append(OutputRecord(binding.name, "http", "http", int(response is not None)))
         return records, response
 
+    def _encode(
+        self, fn: FunctionInfo, returned: Any, outs: dict[str, bindings.Out[Any]]
+    ) -> list[tuple[BindingInfo, Any, Datum]]:
+        """Each output's TypedData through its converter; unset ``func.Out`` values are skipped, as by the worker."""
+        signature = _signature(fn)
+        encoded = []
+        for binding in fn.outputs():
+            if binding.name == "$return":
+                param, value = signature.returns or ParamType(binding.type), returned
+            elif binding.name in outs and outs[binding.name].get() is not None:
+                param, value = signature.outputs.get(binding.name) or ParamType(binding.type), outs[binding.name].get()
+            else:
+                continue
+            where = f"function {fn.name}, output {binding.name!r}"
+            if param.binding == "queue" and isinstance(value, dict):
+                _warn_dict_to_queue(where, value)
+            encoded.append((binding, value, converters.encode(param, value, where=where)))
+        return encoded
+
     async def _send_queue(
-        self, fn: FunctionInfo, binding: BindingInfo, value: Any, details: dict[str, Any], where: str
+        self, fn: FunctionInfo, binding: BindingInfo, datum: Datum, details: dict[str, Any], where: str
     ) -> OutputRecord:
-        bodies = bindings.queue_bodies(value, where=where)
+        bodies = host_values.queue_bodies(datum, where=where)
         queue = bindings.queue_name(str(binding.settings.get("queueName", "")), where=where, metadata=details)
         conn = connection_for(binding.settings.get("connection"), self.storage)
         encoding = self.config.queues.message_encoding
@@ -249,9 +285,11 @@ class Invoker:
             self.on_queue_sent(queue)
         return OutputRecord(binding.name, "queue", queue, len(ids))
 
-    async def _write_blob(self, binding: BindingInfo, value: Any, details: dict[str, Any], where: str) -> OutputRecord:
+    async def _write_blob(
+        self, binding: BindingInfo, datum: Datum, details: dict[str, Any], where: str
+    ) -> OutputRecord:
         path = bindings.resolve_expression(str(binding.settings.get("path", "")), details, where=where)
-        data = bindings.blob_bytes(value, where=where)
+        data = host_values.blob_content(datum, where=where)
         if data is not None:
             await self.clients.write_blob(connection_for(binding.settings.get("connection"), self.storage), path, data)
             self._journal("message.out", queue=path, data={"blob": path, "bytes": len(data), "body": _text(data)})
@@ -344,32 +382,30 @@ def _text(body: bytes) -> str:
     return truncate(body.decode("utf-8", errors="replace"))
 
 
-@functools.cache
-def _annotations(callable_: Callable[..., Any]) -> dict[str, Any]:
-    import typing
-
-    try:
-        return typing.get_type_hints(callable_)
-    except Exception:  # unresolvable string annotations: the worker falls back to the binding's dataType
-        return {}
+def _signature(fn: FunctionInfo) -> Signature:
+    """The worker's view of ``fn``'s parameters (a FunctionInfo built by hand, without indexing, has none)."""
+    return fn.signature or Signature()
 
 
-def _blob_input_kind(fn: FunctionInfo, binding: BindingInfo) -> type:
-    """bytes, str or InputStream, as the worker picks from the annotation, then ``dataType``."""
-    annotation = _annotations(fn.callable).get(binding.name)
-    if annotation in (str, bytes):
-        return annotation
-    data_type = str(binding.settings.get("dataType", "")).lower()
-    return {"string": str, "binary": bytes}.get(data_type, func.InputStream)
+def _trigger_datum(fn: FunctionInfo, value: Any) -> tuple[Datum, dict[str, Datum]]:
+    """The TypedData and trigger metadata the host hands the worker for a trigger value."""
+    if isinstance(value, Datum):
+        return value, {}
+    if isinstance(value, func.QueueMessage):
+        return host_values.queue_datum(value, data_type=fn.trigger.settings.get("dataType"))
+    if isinstance(value, func.HttpRequest):
+        return host_values.http_datum(value), {}
+    if isinstance(value, func.TimerRequest):
+        return host_values.timer_datum(value), {}
+    return host_values.plain_datum(value), {}
 
 
-def _as_annotated(fn: FunctionInfo, value: Any) -> Any:
-    """A queue message as the trigger parameter's annotation asks: the worker also gives ``str`` or ``bytes``."""
-    if not isinstance(value, func.QueueMessage):
-        return value
-    annotation = _annotations(fn.callable).get(fn.trigger.name)
-    if annotation is str:
-        return value.get_body().decode("utf-8")
-    if annotation is bytes:
-        return value.get_body()
-    return value
+def _warn_dict_to_queue(where: str, value: dict[Any, Any]) -> None:
+    """azure.functions' queue converter iterates a dict: its keys become the messages (Azure does the same)."""
+    fn_log.warning(
+        "%s: a dict was set on a queue output; azure.functions' queue converter iterates it, so its keys %s are "
+        "sent as %d message(s), as on Azure. Set json.dumps(value) to send the object as one JSON message.",
+        where,
+        list(value)[:5],
+        len(value),
+    )
