@@ -15,12 +15,26 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Literal
 
 from azure.functions.meta import Datum
 
+from emulator.functions import BindingInfo, FunctionInfo
 from emulator.rpc_shapes import PROTOS, ParameterBinding, StatusResult, TypedData
 from framework.errors import ExchangeError
+
+#: What runs the functions: ``emulator`` (its own worker path, every Python) or ``azure`` (the real runtime, 3.13+).
+RuntimeName = Literal["emulator", "azure"]
+
+
+def default_runtime() -> RuntimeName:
+    """``azure`` where azure-functions-runtime can run (it passes the parity suite there), else ``emulator``."""
+    try:
+        check_available()
+    except RuntimeUnavailableError:
+        return "emulator"
+    return "azure"
+
 
 #: The version range the emulator's message shapes were written against (its API is internal).
 PIN = "azure-functions-runtime>=1.3,<1.4"
@@ -28,6 +42,10 @@ PIN = "azure-functions-runtime>=1.3,<1.4"
 
 class RuntimeUnavailableError(ExchangeError):
     """``--runtime azure`` was asked for where azure-functions-runtime cannot run."""
+
+
+class WorkerError(Exception):
+    """An invocation the runtime failed: its exception text, ``"<Type>: <message>"`` (the type is the user's)."""
 
 
 class RuntimeLoadError(ExchangeError):
@@ -59,6 +77,17 @@ class RuntimeOutcome:
     #: The ``$return`` value (None when the function has no return binding).
     returned: Datum | None = None
 
+    def encoded(self, fn: FunctionInfo) -> list[tuple[BindingInfo, Any, Datum]]:
+        """The outputs as the host receives them, in binding order; a failure is raised as :class:`WorkerError`."""
+        if not self.ok:
+            raise WorkerError(self.error or "the function failed")
+        found = []
+        for binding in fn.outputs():
+            datum = self.returned if binding.name == "$return" else self.outputs.get(binding.name)
+            if datum is not None:
+                found.append((binding, None, datum))
+        return found
+
     @property
     def error_type(self) -> str | None:
         """The exception class name of a failure."""
@@ -80,6 +109,7 @@ class AzureRuntime:
         """Index the app (import function_app.py); the function names, or :class:`RuntimeLoadError`."""
         if str(self.folder) not in sys.path:
             sys.path.insert(0, str(self.folder))
+        sys.modules.pop("function_app", None)  # the runtime imports it by name: never another app's module
         init = SimpleNamespace(capabilities={}, function_app_directory=str(self.folder))
         response = await self._events.worker_init_request(_request(worker_init_request=init))
         if response.result.status != StatusResult.Success:
@@ -119,6 +149,8 @@ def to_typed_data(datum: Datum) -> TypedData:
             method=value["method"].value, url=value["url"].value, body=to_typed_data(value["body"]), **plain
         )
         return TypedData(http=http)
+    if datum.type is None or datum.value is None:
+        return TypedData()
     return TypedData(**{str(datum.type): datum.value})
 
 

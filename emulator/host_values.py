@@ -147,6 +147,11 @@ def http_response(datum: Datum, value: Any, *, where: str) -> func.HttpResponse 
         return None
     if datum.type == "http" and isinstance(value, func.HttpResponse):
         return value
+    if datum.type == "http":  # built by azure-functions-runtime: status, headers and body as the host gets them
+        http = datum.value
+        headers = {k: v.value for k, v in http["headers"].items()}
+        body = http["body"].value
+        return func.HttpResponse(body=body, status_code=int(http["status_code"].value), headers=headers)
     if datum.type in ("string", "bytes"):
         return func.HttpResponse(datum.value)
     raise BindingError(

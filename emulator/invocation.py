@@ -26,6 +26,7 @@ import azure.functions as func
 from azure.functions.meta import Datum
 
 from emulator import bindings, converters, host_values
+from emulator.azure_runtime import AzureRuntime
 from emulator.converters import ParamType
 from emulator.deployment import HostConfig
 from emulator.functions import BindingInfo, FunctionInfo
@@ -107,12 +108,15 @@ class Invoker:
         config: HostConfig | None = None,
         journal: Journal | None = None,
         on_queue_sent: Callable[[str], None] | None = None,
+        runtime: AzureRuntime | None = None,
     ) -> None:
         self.storage = storage
         self.config = config or HostConfig()
         self.journal = journal
         #: Called with a queue name after an output binding sent to it (wakes this host's poller of that queue).
         self.on_queue_sent = on_queue_sent
+        #: azure-functions-runtime, when it runs the functions (``--runtime azure``); None: the emulator's own path.
+        self.runtime = runtime
         self.clients = StorageClients()
         self._executor = ThreadPoolExecutor(max_workers=_thread_count(), thread_name_prefix="exchange-fn")
 
@@ -148,16 +152,17 @@ class Invoker:
     ) -> None:
         """Fill ``result``: arguments in, the call, outputs out; the function's exception is kept, not raised."""
         try:
-            kwargs = await self._arguments(fn, trigger_value, details)
-            if fn.wants_context:
-                folder = str(Path(fn.source.rpartition(":")[0]).parent)
-                kwargs["context"] = InvocationContext(result.invocation_id, fn.name, folder)
-            outs = {name: value for name, value in kwargs.items() if isinstance(value, bindings.Out)}
-            result.return_value = await self._call(fn, kwargs)
-            if result.return_value is not None and _signature(fn).returns is None:
-                raise RuntimeError(f"function {fn.name!r} without a $return binding returned a non-None value")
-            result.outputs, result.http_response = await self._deliver(fn, result.return_value, outs, details)
+            inputs, metadata = await self._input_datums(fn, trigger_value, details)
+            if self.runtime is not None:  # azure-functions-runtime converts and calls, as on Azure
+                encoded = await self._call_runtime(fn, self.runtime, inputs, metadata)
+            else:
+                encoded = await self._call_here(fn, inputs, metadata, result)
+            result.outputs, result.http_response = await self._deliver(fn, encoded, details)
             result.ok = True
+        except TimeoutError:
+            result.error = self._timeout_error(
+                fn, "its thread runs on until it returns (Python threads cannot be stopped)"
+            )
         except Exception as exc:  # the function's own failure is the invocation's outcome, never the host's
             result.error = exc
             result.still_running = getattr(exc, "still_running", None)
@@ -165,25 +170,55 @@ class Invoker:
             result.error = exc
             raise
 
-    async def _arguments(self, fn: FunctionInfo, trigger_value: Any, details: dict[str, Any]) -> dict[str, Any]:
+    async def _call_runtime(
+        self, fn: FunctionInfo, runtime: AzureRuntime, inputs: dict[str, Datum], metadata: dict[str, Datum]
+    ) -> list[tuple[BindingInfo, Any, Datum]]:
+        try:
+            outcome = await asyncio.wait_for(runtime.invoke(fn.name, inputs, metadata), self.config.function_timeout_s)
+        except TimeoutError:
+            raise self._timeout_error(fn, "the runtime's thread runs on until it returns") from None
+        return outcome.encoded(fn)
+
+    async def _call_here(
+        self, fn: FunctionInfo, inputs: dict[str, Datum], metadata: dict[str, Datum], result: InvocationResult
+    ) -> list[tuple[BindingInfo, Any, Datum]]:
+        """The emulator's own worker: decode the arguments, call, check and encode what came back."""
+        kwargs = self._arguments(fn, inputs, metadata)
+        if fn.wants_context:
+            folder = str(Path(fn.source.rpartition(":")[0]).parent)
+            kwargs["context"] = InvocationContext(result.invocation_id, fn.name, folder)
+        outs = {name: value for name, value in kwargs.items() if isinstance(value, bindings.Out)}
+        result.return_value = await self._call(fn, kwargs)
+        if result.return_value is not None and _signature(fn).returns is None:
+            raise RuntimeError(f"function {fn.name!r} without a $return binding returned a non-None value")
+        return self._encode(fn, result.return_value, outs)
+
+    async def _input_datums(
+        self, fn: FunctionInfo, trigger_value: Any, details: dict[str, Any]
+    ) -> tuple[dict[str, Datum], dict[str, Datum]]:
+        """What the host hands the worker: the trigger's and each input binding's TypedData, the trigger metadata."""
+        datum, metadata = _trigger_datum(fn, trigger_value)
+        inputs = {fn.trigger.name: datum}
+        for binding in fn.bindings:
+            if binding.direction == "in" and binding.type == "blob":
+                inputs[binding.name] = await self._blob_datum(fn, binding, details)
+        return inputs, metadata
+
+    def _arguments(self, fn: FunctionInfo, inputs: dict[str, Datum], metadata: dict[str, Datum]) -> dict[str, Any]:
         """The function's arguments, each decoded by its binding's converter as the worker does."""
         signature = _signature(fn)
-        datum, metadata = _trigger_datum(fn, trigger_value)
-        trigger = signature.inputs.get(fn.trigger.name) or ParamType(fn.trigger.type)
-        where = f"function {fn.name}, trigger {fn.trigger.name!r}"
-        kwargs: dict[str, Any] = {
-            fn.trigger.name: converters.decode(
-                trigger, datum, metadata=metadata if converters.is_trigger(trigger.binding) else None, where=where
-            )
-        }
+        kinds = {b.name: b.type for b in fn.bindings} | {fn.trigger.name: fn.trigger.type}
+        kwargs: dict[str, Any] = {}
+        for name, datum in inputs.items():
+            param = signature.inputs.get(name) or ParamType(kinds[name])
+            # the worker hands the trigger metadata to every converter that also serves a trigger (the blob one
+            # does: a queue message's metadata has no blob Properties, so InputStream.length stays None, as on Azure)
+            trigger_metadata = metadata if converters.is_trigger(param.binding) else None
+            where = f"function {fn.name}, binding {name!r}"
+            kwargs[name] = converters.decode(param, datum, metadata=trigger_metadata, where=where)
         for binding in fn.bindings:
-            if binding.name == "$return":
-                continue
-            if binding.direction == "out":
+            if binding.direction == "out" and binding.name != "$return":
                 kwargs[binding.name] = bindings.Out()
-            elif binding.type == "blob":
-                param = signature.inputs.get(binding.name) or ParamType(binding.type)
-                kwargs[binding.name] = await self._blob_input(fn, binding, param, details, metadata)
         return kwargs
 
     async def _call(self, fn: FunctionInfo, kwargs: dict[str, Any]) -> Any:
@@ -211,30 +246,19 @@ class Invoker:
 
     # -- inputs and outputs ----------------------------------------------------------------------------------
 
-    async def _blob_input(
-        self,
-        fn: FunctionInfo,
-        binding: BindingInfo,
-        param: ParamType,
-        details: dict[str, Any],
-        metadata: dict[str, Datum],
-    ) -> Any:
+    async def _blob_datum(self, fn: FunctionInfo, binding: BindingInfo, details: dict[str, Any]) -> Datum:
+        """A blob input as the host reads it (no value when the blob does not exist)."""
         where = f"function {fn.name}, blob input {binding.name!r}"
         path = bindings.resolve_expression(str(binding.settings.get("path", "")), details, where=where)
         found = await self.clients.read_blob(connection_for(binding.settings.get("connection"), self.storage), path)
         if found is None:
-            return None
-        datum = host_values.blob_datum(found[0], data_type=binding.settings.get("dataType"))
-        # the blob converter also serves blobTrigger, so the worker hands it the trigger's metadata (a queue
-        # message's has no blob Properties: InputStream.length and .name stay None, as on Azure)
-        trigger_metadata = metadata if converters.is_trigger(param.binding) else None
-        return converters.decode(param, datum, metadata=trigger_metadata, where=where)
+            return Datum(None, None)
+        return host_values.blob_datum(found[0], data_type=binding.settings.get("dataType"))
 
     async def _deliver(
-        self, fn: FunctionInfo, returned: Any, outs: dict[str, bindings.Out[Any]], details: dict[str, Any]
+        self, fn: FunctionInfo, encoded: list[tuple[BindingInfo, Any, Datum]], details: dict[str, Any]
     ) -> tuple[list[OutputRecord], func.HttpResponse | None]:
-        """Encode every output first (a refusal fails the invocation before anything is sent), then send them."""
-        encoded = [(binding, value, datum) for binding, value, datum in self._encode(fn, returned, outs)]
+        """Send the encoded outputs (all were encoded first: a refusal fails the invocation before anything is sent)."""
         records: list[OutputRecord] = []
         response: func.HttpResponse | None = None
         for binding, value, datum in encoded:
