@@ -29,7 +29,7 @@ def trigger_details(request: func.HttpRequest) -> dict[str, Any]:
     details: dict[str, Any] = {}
     try:
         body = json.loads(request.get_body() or b"null")
-    except ValueError:
+    except (ValueError, RecursionError):  # deeply nested JSON: no metadata from it; the function still runs
         body = None
     if isinstance(body, dict):
         details.update({k: v for k, v in body.items() if isinstance(v, str | int | float | bool)})

@@ -1,0 +1,73 @@
+"""Conversions through the worker's converters, against real Azurite and the real poller (issue 9, issue 14)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+import azure.functions as func
+import pytest
+from click.testing import CliRunner
+
+from emulator.deployment import load_deployment
+from emulator.host import Host
+from emulator.pytest_plugin import read_queue
+from exchange_cli.main import cli
+from tests.emulator.support import deploy, running, send, wait_for
+
+DEEP = '{"a":' * 5000 + "1" + "}" * 5000  # ~30 KB: json.loads raises RecursionError on it
+
+
+def test_deeply_nested_json_runs_the_function_instead_of_crashing_the_host(
+    tmp_path: Path, storage_connection_string: str, queue_name: str
+) -> None:
+    app = deploy("conversion", tmp_path / "app", values={"Q": queue_name})
+    with running(app, storage_connection_string):
+        send(storage_connection_string, f"{queue_name}-deep", DEEP)
+        seen = wait_for(lambda: read_queue(storage_connection_string, f"{queue_name}-deep-out"), what="the output")
+    assert [m.text for m in seen] == [str(len(DEEP))]
+
+
+def test_a_function_that_parses_deep_json_fails_with_the_recursion_error_it_raised(
+    tmp_path: Path, storage_connection_string: str, queue_name: str
+) -> None:
+    host_json = {"extensions": {"queues": {"maxDequeueCount": 2}}}
+    app = deploy("conversion", tmp_path / "app", host=host_json, values={"Q": queue_name})
+    with running(app, storage_connection_string) as host:
+        send(storage_connection_string, f"{queue_name}-parse", DEEP)
+        [poisoned] = wait_for(lambda: host.entries(kinds=["message.poison"]), what="the poison entry")
+    reason = poisoned.data["reason"]
+    assert "RecursionError" in reason and "without finishing" not in reason
+
+
+def test_a_dict_on_a_queue_output_sends_its_keys_as_the_worker_does_and_says_so(
+    tmp_path: Path, storage_connection_string: str, queue_name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    host = Host(
+        load_deployment(deploy("conversion", tmp_path / "app", values={"Q": queue_name})),
+        storage=storage_connection_string,
+    )
+    fn = host.function("dict_out")
+    assert fn is not None
+
+    async def invoke() -> object:
+        try:
+            return await host.invoker.invoke(fn, func.QueueMessage(body=b"x"))
+        finally:
+            await host.invoker.close()
+
+    with caplog.at_level(logging.WARNING, logger="exchange.functions"):
+        result = asyncio.run(invoke())
+    assert result.ok  # type: ignore[attr-defined]
+    assert [m.text for m in read_queue(storage_connection_string, f"{queue_name}-dict-out")] == ["id"]
+    assert "a dict was set on a queue output" in caplog.text and "json.dumps(value)" in caplog.text
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 13), reason="azure-functions-runtime can run on 3.13+")
+def test_runtime_azure_below_python_3_13_is_one_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["dev", str(tmp_path), "--runtime", "azure", "--no-tui"])
+    assert result.exit_code == 1
+    assert "--runtime azure needs Python 3.13 or later" in result.output
+    assert "Traceback" not in result.output
