@@ -17,7 +17,7 @@ from typing import Any
 import azure.functions as func
 from azure.functions.meta import Datum
 
-from emulator.bindings import BindingError
+from emulator.bindings import BindingError, json_object
 
 #: function.json's ``dataType``: indexing keeps the enum's value (azure.functions' DataType: 1 STRING, 2 BINARY)
 _DATA_TYPES = {0: "undefined", 1: "string", 2: "binary", 3: "stream"}
@@ -49,7 +49,22 @@ def queue_datum(message: func.QueueMessage, *, data_type: str | None) -> tuple[D
         "ExpirationTime": _time(message.expiration_time),
         "NextVisibleTime": _time(message.time_next_visible),
     }
-    return datum, {k: v for k, v in metadata.items() if v.value is not None}
+    metadata = {k: v for k, v in metadata.items() if v.value is not None}
+    return datum, _with_body_fields(metadata, datum)
+
+
+def _with_body_fields(metadata: dict[str, Datum], datum: Datum) -> dict[str, Datum]:
+    """The host adds a JSON message's top-level fields to the trigger metadata, and they win over its own keys
+    (case-insensitively): a body ``{"id": ...}`` becomes ``msg.id`` on Azure too (azure-functions-python-worker
+    issue 1373, open). Not JSON, or nested too deeply to parse: the metadata stays as it is."""
+    fields = json_object(datum.value) if datum.type == "string" else None
+    if not fields:
+        return metadata
+    by_lower = {key.lower(): key for key in metadata}
+    for key, value in fields.items():
+        typed = Datum(value, "string") if isinstance(value, str) else Datum(json.dumps(value), "json")
+        metadata[by_lower.get(key.lower(), key)] = typed
+    return metadata
 
 
 def _time(value: datetime | None) -> Datum:

@@ -42,6 +42,23 @@ def test_a_function_that_parses_deep_json_fails_with_the_recursion_error_it_rais
     assert "RecursionError" in reason and "without finishing" not in reason
 
 
+def test_a_json_body_id_overrides_the_message_id_as_the_host_does(
+    tmp_path: Path, storage_connection_string: str, queue_name: str
+) -> None:
+    app = deploy("conversion", tmp_path / "app", values={"Q": queue_name})
+    with running(app, storage_connection_string):
+        plain_id = send(storage_connection_string, f"{queue_name}-ids", "not json")
+        send(storage_connection_string, f"{queue_name}-ids", '{"id": "from-the-body"}')
+
+        def both() -> list[str]:
+            seen.extend(m.text for m in read_queue(storage_connection_string, f"{queue_name}-ids-out"))
+            return seen if len(seen) == 2 else []
+
+        seen: list[str] = []
+        wait_for(both, what="two reports")
+    assert sorted(seen) == sorted([plain_id, "from-the-body"])  # the host's binding data: body fields win
+
+
 def test_a_dict_on_a_queue_output_sends_its_keys_as_the_worker_does_and_says_so(
     tmp_path: Path, storage_connection_string: str, queue_name: str, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -17,6 +17,12 @@ def deep_parsed(msg: func.QueueMessage) -> None:
     msg.get_json()  # RecursionError inside the function's own call, as under the real worker
 
 
+@app.queue_trigger(arg_name="msg", queue_name="%Q%-ids", connection=C)
+@app.queue_output(arg_name="$return", queue_name="%Q%-ids-out", connection=C)
+def report_id(msg: func.QueueMessage) -> str:
+    return str(msg.id)
+
+
 @app.queue_trigger(arg_name="msg", queue_name="%Q%-dict", connection=C)
 @app.queue_output(arg_name="out", queue_name="%Q%-dict-out", connection=C)
 def dict_out(msg: func.QueueMessage, out: func.Out[func.QueueMessage]) -> None:
