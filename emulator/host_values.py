@@ -11,6 +11,7 @@ end-to-end tests read it back so). Anything else the host cannot store is an err
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,17 @@ import azure.functions as func
 from azure.functions.meta import Datum
 
 from emulator.bindings import BindingError, json_object
+
+
+@dataclass(frozen=True)
+class TriggerInput:
+    """A trigger value already in the host's form (a blob trigger, a table row...): hand it to ``Invoker.invoke``."""
+
+    #: The TypedData the host sends for the trigger.
+    datum: Datum
+    #: The trigger metadata (``BlobTrigger``, ``Uri``, ``Properties``, ...), each a Datum.
+    metadata: dict[str, Datum] = field(default_factory=dict)
+
 
 #: function.json's ``dataType``: indexing keeps the enum's value (azure.functions' DataType: 1 STRING, 2 BINARY)
 _DATA_TYPES = {0: "undefined", 1: "string", 2: "binary", 3: "stream"}

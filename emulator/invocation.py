@@ -413,6 +413,8 @@ def _signature(fn: FunctionInfo) -> Signature:
 
 def _trigger_datum(fn: FunctionInfo, value: Any) -> tuple[Datum, dict[str, Datum]]:
     """The TypedData and trigger metadata the host hands the worker for a trigger value."""
+    if isinstance(value, host_values.TriggerInput):
+        return value.datum, dict(value.metadata)
     if isinstance(value, Datum):
         return value, {}
     if isinstance(value, func.QueueMessage):

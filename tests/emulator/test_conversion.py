@@ -9,10 +9,12 @@ from pathlib import Path
 
 import azure.functions as func
 import pytest
+from azure.functions.meta import Datum
 from click.testing import CliRunner
 
 from emulator.deployment import load_deployment
 from emulator.host import Host
+from emulator.host_values import TriggerInput
 from emulator.pytest_plugin import read_queue
 from exchange_cli.main import cli
 from tests.emulator.support import deploy, running, send, wait_for
@@ -88,3 +90,25 @@ def test_runtime_azure_below_python_3_13_is_one_clear_error(tmp_path: Path) -> N
     assert result.exit_code == 1
     assert "--runtime azure needs Python 3.13 or later" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_runner_can_hand_the_invoker_the_hosts_typed_data_and_metadata(
+    tmp_path: Path, storage_connection_string: str, queue_name: str
+) -> None:
+    """The seam for further triggers (blob, table): a TriggerInput goes to the converter as it is."""
+    host = Host(
+        load_deployment(deploy("conversion", tmp_path / "app", values={"Q": queue_name})),
+        storage=storage_connection_string,
+    )
+    fn = host.function("report_id")
+    assert fn is not None
+    given = TriggerInput(Datum("body", "string"), {"Id": Datum("given-id", "string")})
+
+    async def invoke() -> object:
+        try:
+            return await host.invoker.invoke(fn, given)
+        finally:
+            await host.invoker.close()
+
+    assert asyncio.run(invoke()).ok  # type: ignore[attr-defined]
+    assert [m.text for m in read_queue(storage_connection_string, f"{queue_name}-ids-out")] == ["given-id"]
