@@ -50,7 +50,7 @@ from emulator.host import Host
 folder, n, runtime = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 kwargs = {"runtime": runtime} if runtime != "today" else {}
 host = Host(load_deployment(folder), storage="UseDevelopmentStorage=true", **kwargs)
-now = datetime.now(UTC)
+now = datetime.now(UTC).replace(microsecond=0)  # Azurite gives whole seconds
 request = func.HttpRequest(method="GET", url="http://127.0.0.1/api/hello?name=x", headers={}, params={"name": "x"},
                            body=b"")
 message = QueueMessage(id="1", body=b'{"n": 1}', dequeue_count=1, insertion_time=now, expiration_time=now,
