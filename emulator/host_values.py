@@ -42,6 +42,21 @@ def data_type_name(value: Any) -> str:
     return str(value or "undefined").lower()
 
 
+def trigger_datum(value: Any, *, data_type: Any = None) -> tuple[Datum, dict[str, Datum]]:
+    """The TypedData and trigger metadata the host hands the worker for a trigger value."""
+    if isinstance(value, TriggerInput):
+        return value.datum, dict(value.metadata)
+    if isinstance(value, Datum):
+        return value, {}
+    if isinstance(value, func.QueueMessage):
+        return queue_datum(value, data_type=data_type)
+    if isinstance(value, func.HttpRequest):
+        return http_datum(value), {}
+    if isinstance(value, func.TimerRequest):
+        return timer_datum(value), {}
+    return plain_datum(value), {}
+
+
 def queue_datum(message: func.QueueMessage, *, data_type: str | None) -> tuple[Datum, dict[str, Datum]]:
     """A queue message as the host sends it to the worker: the body and the trigger metadata."""
     body = message.get_body()

@@ -197,7 +197,7 @@ class Invoker:
         self, fn: FunctionInfo, trigger_value: Any, details: dict[str, Any]
     ) -> tuple[dict[str, Datum], dict[str, Datum]]:
         """What the host hands the worker: the trigger's and each input binding's TypedData, the trigger metadata."""
-        datum, metadata = _trigger_datum(fn, trigger_value)
+        datum, metadata = host_values.trigger_datum(trigger_value, data_type=fn.trigger.settings.get("dataType"))
         inputs = {fn.trigger.name: datum}
         for binding in fn.bindings:
             if binding.direction == "in" and binding.type == "blob":
@@ -409,21 +409,6 @@ def _text(body: bytes) -> str:
 def _signature(fn: FunctionInfo) -> Signature:
     """The worker's view of ``fn``'s parameters (a FunctionInfo built by hand, without indexing, has none)."""
     return fn.signature or Signature()
-
-
-def _trigger_datum(fn: FunctionInfo, value: Any) -> tuple[Datum, dict[str, Datum]]:
-    """The TypedData and trigger metadata the host hands the worker for a trigger value."""
-    if isinstance(value, host_values.TriggerInput):
-        return value.datum, dict(value.metadata)
-    if isinstance(value, Datum):
-        return value, {}
-    if isinstance(value, func.QueueMessage):
-        return host_values.queue_datum(value, data_type=fn.trigger.settings.get("dataType"))
-    if isinstance(value, func.HttpRequest):
-        return host_values.http_datum(value), {}
-    if isinstance(value, func.TimerRequest):
-        return host_values.timer_datum(value), {}
-    return host_values.plain_datum(value), {}
 
 
 def _warn_dict_to_queue(where: str, value: dict[Any, Any]) -> None:
