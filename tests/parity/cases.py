@@ -51,6 +51,29 @@ CASES: dict[str, tuple[str, str, str]] = {
     "deeply nested JSON message": ("trigger_deep_json", "queue", DEEP),
     "queue $return returns None": ("queue_return_none", "queue", "x"),
     "queue function without outputs returns a value": ("queue_no_outputs_returns", "queue", "x"),
+    "Out[HttpResponse].set(HttpResponse)": ("http_out_response", "http", ""),
+    "async http returns str": ("http_async", "http", ""),
+    "context.function_name": ("http_context", "http", ""),
+    "http returns int": ("http_int", "http", ""),
+    "http trigger annotated str": ("http_request_as_str", "http", ""),
+    "Out[str].set(dict)": ("out_generic_dict", "http", ""),
+    "Out[str].set(True)": ("out_generic_bool", "http", ""),
+    "Out[List[str]].set(tuple)": ("out_tuple", "http", ""),
+    "queue trigger unannotated": ("trigger_untyped", "queue", "x"),
+    "blob input annotated str": ("blob_str", "http", ""),
+    "blob input str, dataType STRING": ("blob_str_typed", "http", ""),
+    "blob input bytes, dataType BINARY": ("blob_bytes", "http", ""),
+    "blob input InputStream": ("blob_stream", "http", ""),
+    "blob input that does not exist": ("blob_missing", "http", ""),
+}
+#: The blob every blob case reads (``%Q%-blobs/in.txt``), and each blob function's input: (dataType, exists).
+BLOB_TEXT = b"blob text"
+BLOB_INPUTS: dict[str, tuple[str | None, bool]] = {
+    "blob_str": (None, True),
+    "blob_str_typed": ("STRING", True),
+    "blob_bytes": ("BINARY", True),
+    "blob_stream": (None, True),
+    "blob_missing": (None, False),
 }
 
 

@@ -33,6 +33,8 @@ async def _run_app(app: str) -> dict[str, Any]:
         value = cases.trigger_value(kind, data)
         if kind == "http":
             inputs, metadata = {"req": host_values_http(value)}, {}
+            if function in cases.BLOB_INPUTS:
+                inputs["file"] = blob_input(*cases.BLOB_INPUTS[function])
         else:
             datum, metadata = host_values_queue(value)
             inputs = {"msg": datum}
@@ -47,6 +49,14 @@ def host_values_http(value: Any) -> Any:
     from emulator import host_values
 
     return host_values.http_datum(value)
+
+
+def blob_input(data_type: str | None, exists: bool) -> Any:
+    from azure.functions.meta import Datum
+
+    from emulator import host_values
+
+    return host_values.blob_datum(cases.BLOB_TEXT, data_type=data_type) if exists else Datum(None, None)
 
 
 def host_values_queue(value: Any) -> Any:

@@ -57,6 +57,7 @@ def test_the_host_gives_the_runtimes_outcome_case_by_case(
     runtime: RuntimeName, tmp_path: Path, storage_connection_string: str, queue_name: str
 ) -> None:
     """Both engines of the host: the emulator's own worker path, and the real runtime behind the same host side."""
+    _upload(storage_connection_string, f"{queue_name}-blobs", "in.txt", cases.BLOB_TEXT)
     deployment = load_deployment(_deploy("edge", tmp_path / "edge", queue_name))
     host = Host(deployment, storage=storage_connection_string, runtime=runtime)
 
@@ -78,6 +79,14 @@ def test_the_host_gives_the_runtimes_outcome_case_by_case(
         )
     expected = {c: {**EXPECTED[c], **_sorted(EXPECTED[c])} for c in cases.CASES}
     assert {c: got[c] for c in cases.CASES} == expected
+
+
+def _upload(conn: str, container: str, name: str, data: bytes) -> None:
+    from azure.storage.blob import BlobServiceClient
+
+    with BlobServiceClient.from_connection_string(conn) as service:
+        service.create_container(container)
+        service.get_blob_client(container, name).upload_blob(data)
 
 
 def _sorted(outcome: dict[str, Any]) -> dict[str, Any]:

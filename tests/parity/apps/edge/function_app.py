@@ -128,3 +128,88 @@ def queue_return_none(msg: func.QueueMessage):  # type: ignore[no-untyped-def]
 @app.queue_trigger(arg_name="msg", queue_name="%Q%-in-plain", connection=C)
 def queue_no_outputs_returns(msg: func.QueueMessage) -> None:
     return "a value"  # type: ignore[return-value]
+
+
+@app.route(route="outresp", binding_arg_name="resp")
+def http_out_response(req: func.HttpRequest, resp: func.Out[func.HttpResponse]) -> None:
+    resp.set(func.HttpResponse("via out", status_code=202))
+
+
+@app.route(route="async")
+async def http_async(req: func.HttpRequest) -> str:
+    return "async text"
+
+
+@app.route(route="context")
+def http_context(req: func.HttpRequest, context: func.Context) -> str:
+    return context.function_name
+
+
+@app.route(route="int")
+def http_int(req: func.HttpRequest):  # type: ignore[no-untyped-def]
+    return 7
+
+
+@app.route(route="reqstr")
+def http_request_as_str(req: str) -> str:
+    return req
+
+
+@app.route(route="genericdict")
+@app.queue_output(arg_name="out", queue_name="%Q%-out-generic-dict", connection=C)
+def out_generic_dict(req: func.HttpRequest, out: func.Out[str]) -> str:
+    out.set({"a": 1})  # type: ignore[arg-type]
+    return "ok"
+
+
+@app.route(route="genericbool")
+@app.queue_output(arg_name="out", queue_name="%Q%-out-generic-bool", connection=C)
+def out_generic_bool(req: func.HttpRequest, out: func.Out[str]) -> str:
+    out.set(True)  # type: ignore[arg-type]
+    return "ok"
+
+
+@app.route(route="tuple")
+@app.queue_output(arg_name="out", queue_name="%Q%-out-tuple", connection=C)
+def out_tuple(req: func.HttpRequest, out: func.Out[typing.List[str]]) -> str:  # noqa: UP006
+    out.set(("x", "y"))  # type: ignore[arg-type]
+    return "ok"
+
+
+@app.queue_trigger(arg_name="msg", queue_name="%Q%-in-untyped", connection=C)
+@app.queue_output(arg_name="$return", queue_name="%Q%-trigger-untyped", connection=C)
+def trigger_untyped(msg) -> str:  # type: ignore[no-untyped-def]
+    return type(msg).__name__
+
+
+B = "%Q%-blobs/in.txt"
+
+
+@app.route(route="blobstr")
+@app.blob_input(arg_name="file", path=B, connection=C)
+def blob_str(req: func.HttpRequest, file: str) -> str:
+    return type(file).__name__  # bytes: without data_type the host sends bytes
+
+
+@app.route(route="blobstrtyped")
+@app.blob_input(arg_name="file", path=B, connection=C, data_type="STRING")
+def blob_str_typed(req: func.HttpRequest, file: str) -> str:
+    return f"{type(file).__name__}:{file}"
+
+
+@app.route(route="blobbytes")
+@app.blob_input(arg_name="file", path=B, connection=C, data_type="BINARY")
+def blob_bytes(req: func.HttpRequest, file: bytes) -> str:
+    return f"{type(file).__name__}:{file.decode()}"
+
+
+@app.route(route="blobstream")
+@app.blob_input(arg_name="file", path=B, connection=C)
+def blob_stream(req: func.HttpRequest, file: func.InputStream) -> str:
+    return f"{file.read().decode()}|{file.name}|{file.length}"
+
+
+@app.route(route="blobmissing")
+@app.blob_input(arg_name="file", path="%Q%-blobs/missing.txt", connection=C)
+def blob_missing(req: func.HttpRequest, file: func.InputStream) -> str:
+    return repr(file)
