@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import shutil
+import signal
+import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import azure.functions as func
@@ -112,3 +118,31 @@ def test_a_runner_can_hand_the_invoker_the_hosts_typed_data_and_metadata(
 
     assert asyncio.run(invoke()).ok  # type: ignore[attr-defined]
     assert [m.text for m in read_queue(storage_connection_string, f"{queue_name}-ids-out")] == ["given-id"]
+
+
+def test_http_functions_returning_bytes_none_or_a_dict_answer_500_as_on_azure(
+    tmp_path: Path, storage_connection_string: str
+) -> None:
+    app = tmp_path / "edge"
+    shutil.copytree(Path(__file__).parents[1] / "parity" / "apps" / "edge", app)
+    (app / "host.json").write_text('{"version": "2.0"}')
+    (app / "local.settings.json").write_text('{"Values": {"Q": "conversion"}}')
+    command = [sys.executable, "-m", "emulator.worker", str(app), "--storage", storage_connection_string, "--port", "0"]
+    with (app / "worker.log").open("a") as log:
+        worker = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
+    try:
+        assert worker.stdout is not None
+        base = json.loads(worker.stdout.readline())["http"]
+        statuses = {route: _status(f"{base}/api/{route}") for route in ("str", "bytes", "none", "dict", "int")}
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+    assert statuses == {"str": 200, "bytes": 500, "none": 500, "dict": 500, "int": 500}
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="POST"), timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
