@@ -83,7 +83,7 @@ def _context_required(name: str, params: dict[str, Any], bound: dict[str, Any], 
     annotation = annotations.get("context")
     if "context" in annotations and (not isinstance(annotation, type) or annotation.__name__ != "Context"):
         raise FunctionLoadError(
-            name, f'the "context" parameter is expected to be of type azure.functions.Context, got {annotation!r}'
+            name, f'the "context" parameter is expected to be of type azure.functions.Context, got "{annotation!r}"'
         )
     return True
 
@@ -94,12 +94,16 @@ def _param_types(
     if set(params) - set(bound):
         missing = set(params) - set(bound)
         raise FunctionLoadError(
-            name, f"the following parameters are declared in Python but not in function.json: {missing!r}"
+            name,
+            "the following parameters are declared in Python but not in the function definition (function.json or "
+            f"function decorators):  {missing!r}",
         )
     if set(bound) - set(params):
         extra = set(bound) - set(params)
         raise FunctionLoadError(
-            name, f"the following parameters are declared in function.json but not in Python: {extra!r}"
+            name,
+            "Extra parameters in binding definition \u2014 the following parameters are declared as bindings but are "
+            f"not present in Python: {extra!r}",
         )
     inputs: dict[str, ParamType] = {}
     outputs: dict[str, ParamType] = {}
@@ -146,10 +150,12 @@ def _param_type(name: str, param: str, binding: Any, annotations: dict[str, Any]
     generic = has_annotation and pytype in (str, bytes) and not converters.has_implicit_output(binding.type)
     bind_type = "generic" if generic else binding.type
     if has_annotation and not _annotation_fits(bind_type, pytype, is_out):
+        # worded as azure-functions-runtime 1.3 words it, quirks included (the parameter stands where the binding
+        # type should, the binding type where the dataType should)
         raise FunctionLoadError(
             name,
-            f'{param!r} binding type "{binding.type}" and dataType "{binding.data_type}" in function.json do not '
-            f'match the corresponding function parameter\'s Python type annotation "{_type_name(pytype)}"',
+            f'binding type "{param!r}" and dataType "{binding.type}" in the binding decorator do not match the '
+            f"corresponding function parameter's Python type annotation {_type_name(pytype)}",
         )
     return ParamType(bind_type, pytype)
 

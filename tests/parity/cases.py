@@ -25,8 +25,16 @@ EXPECTED = Path(__file__).parent / "expected.json"
 #: The value of ``%Q%`` in the edge app's queue names when no real queues are involved.
 Q = "parity"
 #: Apps the worker refuses to load, each with one function.
-REFUSED = ["refused_dict_trigger", "refused_builtin_list", "refused_dict_return", "refused_out_without_out",
-           "refused_context_type", "refused_http_none"]  # fmt: skip
+REFUSED = [
+    "refused_dict_trigger",
+    "refused_builtin_list",
+    "refused_dict_return",
+    "refused_out_without_out",
+    "refused_context_type",
+    "refused_http_none",
+    "refused_unbound_parameter",
+    "refused_unused_binding",
+]
 DEEP = "[" * 15000 + "]" * 15000  # ~30 KB of nesting: json.loads raises RecursionError (issue 14)
 
 #: Edge-app cases: case name → (function, trigger kind, input).
@@ -103,9 +111,11 @@ def trigger_value(kind: str, data: str) -> Any:
 
 
 def load_failure(message: str) -> dict[str, Any]:
-    """The outcome of an app that does not load: the error class named in the message."""
-    kind = "FunctionLoadError" if "FunctionLoadError" in message else message.split(":", 1)[0]
-    return {"ok": False, "error": kind}
+    """The outcome of an app that does not load: the error class and the worker's text (after ``file: ``)."""
+    if "FunctionLoadError: " not in message:
+        return {"ok": False, "error": message.split(":", 1)[0]}
+    text = message.split("FunctionLoadError: ", 1)[1].splitlines()[0]
+    return {"ok": False, "error": "FunctionLoadError", "message": text}
 
 
 def outcome_from_datums(
