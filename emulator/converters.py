@@ -126,6 +126,6 @@ def encode(param: ParamType, value: Any, *, where: str) -> Datum:
         return found.encode(value, expected_type=param.pytype)
     except NotImplementedError:
         raise TypeError(
-            f'{where}: unable to encode outgoing TypedData: unsupported type "{found}" for Python type '
+            f'{where}: unable to encode outgoing TypedData: unsupported type "{param.binding}" for Python type '
             f'"{type(value).__name__}"'
         ) from None
