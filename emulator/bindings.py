@@ -1,6 +1,8 @@
-"""Binding values as the Python worker makes them: ``func.Out``, binding expressions, queue output messages.
+"""Binding plumbing around the values: ``func.Out``, binding expressions, queue names, trigger metadata.
 
-Pure functions and small types, no I/O: :mod:`emulator.storage_io` does the sending and reading.
+The values themselves convert through azure.functions' converters (:mod:`emulator.converters`) and the host's side
+(:mod:`emulator.host_values`). Pure functions and small types, no I/O: :mod:`emulator.storage_io` does the sending
+and reading.
 """
 
 from __future__ import annotations

@@ -4,6 +4,11 @@ Every trigger runner (queue, timer, HTTP, the admin endpoint) calls :meth:`Invok
 a thread pool with the caller's context variables, async ones on the event loop. ``functionTimeout`` is enforced;
 a sync function cannot be stopped (Python threads cannot be killed), so it is reported as timed out and its thread
 runs on, as with the real worker. Output bindings are delivered only when the function succeeds, as the host does.
+
+Values cross as TypedData (``Datum``): the host's side builds them (:mod:`emulator.host_values`), the converters
+of azure.functions decode and encode them (:mod:`emulator.converters`, with the worker's checks from
+:mod:`emulator.worker_checks`), or, with ``--runtime azure``, azure-functions-runtime does the worker's part
+(:mod:`emulator.azure_runtime`).
 """
 
 from __future__ import annotations
