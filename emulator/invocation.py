@@ -413,7 +413,10 @@ def _text(body: bytes) -> str:
 
 def _signature(fn: FunctionInfo) -> Signature:
     """The worker's view of ``fn``'s parameters (a FunctionInfo built by hand, without indexing, has none)."""
-    return fn.signature or Signature()
+    if fn.signature is not None:
+        return fn.signature
+    returned = next((ParamType(b.type) for b in fn.bindings if b.name == "$return"), None)
+    return Signature(returns=returned)
 
 
 def _warn_dict_to_queue(where: str, value: dict[Any, Any]) -> None:
