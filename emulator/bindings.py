@@ -1,6 +1,8 @@
-"""Binding values as the Python worker makes them: ``func.Out``, binding expressions, queue output messages.
+"""Binding plumbing around the values: ``func.Out``, binding expressions, queue names, trigger metadata.
 
-Pure functions and small types, no I/O: :mod:`emulator.storage_io` does the sending and reading.
+The values themselves convert through azure.functions' converters (:mod:`emulator.converters`) and the host's side
+(:mod:`emulator.host_values`). Pure functions and small types, no I/O: :mod:`emulator.storage_io` does the sending
+and reading.
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ def json_object(text: str | None) -> dict[str, Any] | None:
         return None
     try:
         parsed = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # deep nesting: no metadata from it; the function still runs, as on Azure
         return None
     return parsed if isinstance(parsed, dict) else None
 
@@ -115,55 +117,3 @@ def queue_metadata(message: func.QueueMessage, body_text: str | None) -> dict[st
         }
     )
     return metadata
-
-
-def queue_bodies(value: Any, *, where: str) -> list[bytes]:
-    """The message bodies a queue output value stands for: a list gives one message per item."""
-    if value is None:
-        return []
-    items = value if isinstance(value, list | tuple) else [value]
-    return [_queue_body(item, where=where) for item in items if item is not None]
-
-
-def _queue_body(item: Any, *, where: str) -> bytes:
-    if isinstance(item, str):
-        return item.encode("utf-8")
-    if isinstance(item, bytes | bytearray):
-        return bytes(item)
-    if isinstance(item, func.QueueMessage):
-        return item.get_body()
-    if isinstance(item, dict | int | float | bool):
-        return json.dumps(item).encode("utf-8")
-    raise BindingError(
-        f"{where}: cannot send a {type(item).__name__} to a queue.",
-        hint="set a str, bytes, func.QueueMessage, a dict (sent as JSON) or a list of them",
-    )
-
-
-def blob_bytes(value: Any, *, where: str) -> bytes | None:
-    """The content a blob output value stands for (None writes nothing)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value.encode("utf-8")
-    if isinstance(value, bytes | bytearray):
-        return bytes(value)
-    if hasattr(value, "read"):
-        data = value.read()
-        return data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    raise BindingError(
-        f"{where}: cannot write a {type(value).__name__} to a blob.", hint="set str, bytes or a readable stream"
-    )
-
-
-def http_response(value: Any, *, where: str) -> func.HttpResponse | None:
-    """The HTTP response an http output value stands for (str and bytes become a 200 body, as in the worker)."""
-    if value is None or isinstance(value, func.HttpResponse):
-        return value
-    if isinstance(value, str | bytes):
-        return func.HttpResponse(value)
-    if isinstance(value, dict | list):
-        return func.HttpResponse(json.dumps(value), mimetype="application/json")
-    raise BindingError(
-        f"{where}: cannot return a {type(value).__name__} as an HTTP response.", hint="return func.HttpResponse"
-    )

@@ -1,24 +1,21 @@
 """What a blob-triggered function receives: its trigger metadata and its trigger value, as the worker builds them.
 
 The host sends the blob's content with trigger metadata ``BlobTrigger`` (``container/name``), ``Uri``,
-``Properties`` and ``Metadata``; the worker hands the function the ``azure.functions`` blob converter's
-``InputStream`` made from them, or the content as ``str``/``bytes`` when the parameter (or ``dataType``) says so.
+``Properties`` and ``Metadata``; the worker's converters (in the invoker) turn them into what the function's
+parameter asks for.
 """
 
 from __future__ import annotations
 
 import base64
-import functools
 import json
-import typing
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-import azure.functions as func
-from azure.functions.meta import Datum, get_binding_registry
+from azure.functions.meta import Datum
 
 from emulator.functions import FunctionInfo
+from emulator.host_values import TriggerInput, blob_datum
 
 
 def metadata_of(container: str, props: Any, uri: str) -> dict[str, Any]:
@@ -47,28 +44,16 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-def trigger_value(fn: FunctionInfo, data: bytes, metadata: dict[str, Any]) -> Any:
-    """``str`` or ``bytes`` when the trigger parameter (or ``dataType``) asks for it, else the converter's stream."""
-    annotation = _hints(fn.callable).get(fn.trigger.name)
-    data_type = str(fn.trigger.settings.get("dataType", "")).lower()
-    if annotation is str or (annotation is None and data_type == "string"):
-        return data.decode("utf-8")
-    if annotation is bytes or (annotation is None and data_type == "binary"):
-        return data
-    converter = get_binding_registry().get("blobTrigger")
+def trigger_value(fn: FunctionInfo, data: bytes, metadata: dict[str, Any]) -> TriggerInput:
+    """The blob as the host hands it to the worker: its content and trigger metadata, each a Datum.
+
+    The invoker decodes it with the worker's converter for the trigger parameter's annotation (the blob converter's
+    ``InputStream``, or ``str``/``bytes``), as for every other trigger.
+    """
     datums = {
         "BlobTrigger": Datum(metadata["BlobTrigger"], "string"),
         "Uri": Datum(metadata["Uri"], "string"),
         "Properties": Datum(json.dumps(metadata["Properties"]), "json"),
         "Metadata": Datum(json.dumps(metadata["Metadata"]), "json"),
     }
-    stream: func.InputStream = converter.decode(Datum(data, "bytes"), trigger_metadata=datums)
-    return stream
-
-
-@functools.cache
-def _hints(callable_: Callable[..., Any]) -> dict[str, Any]:
-    try:
-        return typing.get_type_hints(callable_)
-    except Exception:  # unresolvable string annotations: fall back to dataType, as the worker does
-        return {}
+    return TriggerInput(blob_datum(data, data_type=fn.trigger.settings.get("dataType")), datums)

@@ -71,6 +71,7 @@ def worker_config(options: DevOptions, storage: str) -> dict[str, Any]:
         "enable_auth": options.enable_auth,
         "lease_s": options.lease_s,
         "journal_keep": options.journal_keep,
+        "runtime": options.runtime,
     }
 
 

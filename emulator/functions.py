@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from emulator.worker_checks import Signature
 
 Direction = Literal["in", "out", "inout"]
 
@@ -66,6 +69,9 @@ class FunctionInfo:
         if self.not_run is not None:
             return f"not run locally: {self.not_run}"
         return "disabled" if self.disabled else "enabled"
+
+    #: How each parameter and the return value convert, as the worker's indexing found (None: not checked).
+    signature: Signature | None = None
 
     @property
     def trigger_kind(self) -> str:

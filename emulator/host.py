@@ -14,6 +14,8 @@ import os
 from typing import Protocol
 
 from emulator import logs
+from emulator.azure_runtime import AzureRuntime, RuntimeName
+from emulator.azure_runtime import check_available as check_runtime_available
 from emulator.bindings import BindingError, resolve_app_settings
 from emulator.deployment import Deployment
 from emulator.functions import BindingInfo, FunctionInfo
@@ -48,12 +50,17 @@ class Host:
         journal: Journal | None = None,
         functions: list[FunctionInfo] | None = None,
         lease_s: float = LEASE_S,
+        runtime: RuntimeName = "emulator",
     ) -> None:
         self.deployment = deployment
         self.storage = storage
         self.database_url = database_url
         self.journal = journal
         self.lease_s = lease_s
+        #: What runs the functions: the emulator's own worker path, or azure-functions-runtime (3.13+).
+        self.runtime = runtime
+        if runtime == "azure":
+            check_runtime_available()
         self._functions = functions
         if functions is not None:  # indexed by the caller: the functions still need the host's environment
             os.environ.update({**deployment.local.values, **self.environment})
@@ -89,6 +96,7 @@ class Host:
     async def start(self) -> None:
         """Index (if not done), then start a poller per enabled queue function and every runner."""
         functions = self.functions
+        await self.start_runtime()
         if self.journal is not None:
             events.add_sink(self.journal.event_sink)
             self._log_handler = logs.install(self.journal)
@@ -107,6 +115,13 @@ class Host:
             )
         not_run = {f.name: f.not_run for f in functions if f.not_run is not None}
         self._record("host.start", functions=[f.name for f in functions], not_run=not_run, pid=os.getpid())
+
+    async def start_runtime(self) -> None:
+        """With ``runtime="azure"``, let azure-functions-runtime index the app (again, as a worker does)."""
+        if self.runtime == "azure" and self.invoker.runtime is None:
+            engine = AzureRuntime(self.deployment.path)
+            await engine.start()
+            self.invoker.runtime = engine
 
     def summary(self) -> str:
         """A readable list of the functions, their triggers and bindings (as ``func start`` prints)."""

@@ -8,6 +8,7 @@ from typing import Any
 import azure.functions as func
 from aiohttp import web
 from azure.functions.http import HttpResponseConverter
+from azure.functions.meta import Datum
 
 from emulator.http_cookies import set_cookie_headers
 
@@ -31,7 +32,7 @@ def trigger_details(request: func.HttpRequest) -> dict[str, Any]:
     details: dict[str, Any] = {}
     try:
         body = json.loads(request.get_body() or b"null")
-    except ValueError:
+    except (ValueError, RecursionError):  # deeply nested JSON: no metadata from it; the function still runs
         body = None
     if isinstance(body, dict):
         details.update({k: v for k, v in body.items() if isinstance(v, str | int | float | bool)})
@@ -46,10 +47,14 @@ def presented_key(request: web.Request) -> str | None:
     return request.query.get("code") or request.headers.get("x-functions-key")
 
 
-def aiohttp_response(response: func.HttpResponse) -> web.Response:
+def aiohttp_response(response: func.HttpResponse, datum: Datum | None = None) -> web.Response:
     """The function's response as is: status, headers, body; content type from mimetype and charset if unset;
-    cookies as the host writes them (a cookie the worker cannot convert raises :class:`CookieError`)."""
-    datum = HttpResponseConverter.encode(response, expected_type=None)
+    cookies as the host writes them (a cookie the worker cannot convert raises :class:`CookieError`).
+
+    ``datum`` is the response as the worker already encoded it: encoding again would miss its ``Set-Cookie``
+    headers, which the converter moves into the cookies."""
+    if datum is None or datum.type != "http":
+        datum = HttpResponseConverter.encode(response, expected_type=None)
     value = datum.value
     headers = [(name, header.value) for name, header in value["headers"].items()]
     headers += [("Set-Cookie", cookie) for cookie in set_cookie_headers(value.get("cookies"))]

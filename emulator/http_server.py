@@ -206,7 +206,7 @@ async def _serve_function(request: web.Request) -> web.StreamResponse:
     if result.http_response is None:
         return web.Response(status=204)
     try:
-        return aiohttp_response(result.http_response)
+        return aiohttp_response(result.http_response, result.http_datum)
     except CookieError as error:  # the worker fails the invocation on such a cookie: Azure answers 500
         log.error("HTTP function %s failed: %s", fn.name, error)
         return web.Response(status=500)

@@ -24,6 +24,7 @@ import azure.functions as func
 from emulator.deployment import Deployment
 from emulator.functions import BindingInfo, Direction, FunctionInfo
 from emulator.not_run import not_run_reason
+from emulator.worker_checks import FunctionLoadError, Signature, check_function
 from framework.errors import ExchangeError
 
 _DIRECTIONS: dict[int, Direction] = {0: "in", 1: "out", 2: "inout"}
@@ -192,7 +193,7 @@ def _function_info(fn: Any, deployment: Deployment) -> FunctionInfo:
     source = _source(user)
     all_bindings = [_binding(raw) for raw in fn.get_dict_repr()["bindings"]]
     not_run = not_run_reason(all_bindings)
-    wants_context = _check_parameters(name, user, all_bindings, source)
+    signature = _check_function(name, user, fn.get_bindings(), source)
     triggers = [b for b in all_bindings if b.is_trigger]
     listed = deployment.host.functions
     return FunctionInfo(
@@ -204,7 +205,8 @@ def _function_info(fn: Any, deployment: Deployment) -> FunctionInfo:
         source=source,
         disabled=not_run is not None or deployment.local.is_disabled(name) or not _listed(name, listed),
         not_run=not_run,
-        wants_context=wants_context,
+        wants_context=signature.wants_context,
+        signature=signature,
         retry=fn.get_settings_dict("retry_policy"),  # as the worker reads @app.retry (loader.get_retry_settings)
     )
 
@@ -214,21 +216,21 @@ def _listed(name: str, listed: tuple[str, ...] | None) -> bool:
     return listed is None or name.lower() in {f.lower() for f in listed}
 
 
-def _check_parameters(name: str, user: Any, all_bindings: list[BindingInfo], source: str) -> bool:
-    """Refuse parameters and bindings that do not match, as the worker does; True if ``context`` is declared."""
-    params = set(inspect.signature(user).parameters)
-    bound = {b.name for b in all_bindings if b.name != "$return"}
-    wants_context = "context" in params and "context" not in bound
-    unbound = params - bound - ({"context"} if wants_context else set())
-    missing = bound - params
-    if unbound or missing:
-        problems = []
-        if unbound:
-            problems.append(f"parameters without a binding: {', '.join(sorted(unbound))}")
-        if missing:
-            problems.append(f"bindings without a parameter: {', '.join(sorted(missing))}")
+def _check_function(name: str, user: Any, raw_bindings: list[Any], source: str) -> Signature:
+    """The worker's checks of parameters, annotations and bindings: a failure stops the app, as on Azure."""
+    try:
+        return check_function(name, user, raw_bindings)
+    except FunctionLoadError as exc:
         raise IndexingError(
-            f"{source}: function {name} cannot be loaded: {'; '.join(problems)}.",
-            hint="make each arg_name in the decorators match a parameter of the function (and the reverse)",
-        )
-    return wants_context
+            f"{source}: FunctionLoadError: {exc}",
+            hint="the Python worker refuses to load the whole app for this; make the parameter's annotation match "
+            "its binding (func.QueueMessage, str or bytes for a queue trigger; func.Out[...] for an output)",
+            details=traceback.format_exc(),
+        ) from exc
+    except Exception as exc:  # typing.get_type_hints() on an annotation that cannot be resolved: the worker fails too
+        raise IndexingError(
+            f"{source}: function {name} cannot be loaded: its annotations cannot be resolved: "
+            f"{type(exc).__name__}: {exc}",
+            hint="import the names used in the function's annotations",
+            details=traceback.format_exc(),
+        ) from exc

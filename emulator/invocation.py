@@ -4,6 +4,11 @@ Every trigger runner (queue, timer, HTTP, the admin endpoint) calls :meth:`Invok
 a thread pool with the caller's context variables, async ones on the event loop. ``functionTimeout`` is enforced;
 a sync function cannot be stopped (Python threads cannot be killed), so it is reported as timed out and its thread
 runs on, as with the real worker. Output bindings are delivered only when the function succeeds, as the host does.
+
+Values cross as TypedData (``Datum``): the host's side builds them (:mod:`emulator.host_values`), the converters
+of azure.functions decode and encode them (:mod:`emulator.converters`, with the worker's checks from
+:mod:`emulator.worker_checks`), or, with ``--runtime azure``, azure-functions-runtime does the worker's part
+(:mod:`emulator.azure_runtime`).
 """
 
 from __future__ import annotations
@@ -23,13 +28,17 @@ from pathlib import Path
 from typing import Any
 
 import azure.functions as func
+from azure.functions.meta import Datum
 
-from emulator import bindings, tables
+from emulator import bindings, converters, host_values, tables
+from emulator.azure_runtime import AzureRuntime
+from emulator.converters import ParamType
 from emulator.deployment import HostConfig
 from emulator.functions import BindingInfo, FunctionInfo
 from emulator.invocation_context import InvocationContext, RetryContext, TraceContext
 from emulator.journal import InvocationScope, Journal, current_invocation, truncate
 from emulator.storage_io import StorageClients, connection_for
+from emulator.worker_checks import Signature
 from framework.context import correlation_context, current_correlation_id
 from framework.errors import ExchangeError
 from framework.queues import MessageDecodeError, MessageTooLargeError, encode_body
@@ -75,6 +84,8 @@ class InvocationResult:
     return_value: Any = None
     #: From a ``$return`` http binding or a ``func.Out[func.HttpResponse]`` http binding.
     http_response: func.HttpResponse | None = None
+    #: That response as the worker encoded it, once (encoding moves ``Set-Cookie`` headers into its cookies).
+    http_datum: Datum | None = None
     #: What the function (or the delivery of its outputs) raised; a :class:`FunctionTimeoutError` on timeout.
     error: BaseException | None = None
     #: What each output binding sent.
@@ -104,12 +115,15 @@ class Invoker:
         config: HostConfig | None = None,
         journal: Journal | None = None,
         on_queue_sent: Callable[[str], None] | None = None,
+        runtime: AzureRuntime | None = None,
     ) -> None:
         self.storage = storage
         self.config = config or HostConfig()
         self.journal = journal
         #: Called with a queue name after an output binding sent to it (wakes this host's poller of that queue).
         self.on_queue_sent = on_queue_sent
+        #: azure-functions-runtime, when it runs the functions (``--runtime azure``); None: the emulator's own path.
+        self.runtime = runtime
         self.clients = StorageClients()
         self.tables = tables.Tables()
         self._executor = ThreadPoolExecutor(max_workers=_thread_count(), thread_name_prefix="exchange-fn")
@@ -154,15 +168,17 @@ class Invoker:
     ) -> None:
         """Fill ``result``: arguments in, the call, outputs out; the function's exception is kept, not raised."""
         try:
-            kwargs = await self._arguments(fn, trigger_value, details)
-            if fn.wants_context:
-                folder = str(Path(fn.source.rpartition(":")[0]).parent)
-                trace = TraceContext.for_request(details.get("Headers"))
-                kwargs["context"] = InvocationContext(result.invocation_id, fn.name, folder, trace=trace, retry=retry)
-            outs = {name: value for name, value in kwargs.items() if isinstance(value, bindings.Out)}
-            result.return_value = await self._call(fn, kwargs)
-            result.outputs, result.http_response = await self._deliver(fn, result.return_value, outs, details)
+            inputs, metadata = await self._input_datums(fn, trigger_value, details)
+            if self.runtime is not None:  # azure-functions-runtime converts and calls, as on Azure
+                encoded = await self._call_runtime(fn, self.runtime, inputs, metadata)
+            else:
+                encoded = await self._call_here(fn, inputs, metadata, result, details, retry)
+            result.outputs, result.http_response, result.http_datum = await self._deliver(fn, encoded, details)
             result.ok = True
+        except TimeoutError:
+            result.error = self._timeout_error(
+                fn, "its thread runs on until it returns (Python threads cannot be stopped)"
+            )
         except Exception as exc:  # the function's own failure is the invocation's outcome, never the host's
             result.error = exc
             result.still_running = getattr(exc, "still_running", None)
@@ -170,19 +186,66 @@ class Invoker:
             result.error = exc
             raise
 
-    async def _arguments(self, fn: FunctionInfo, trigger_value: Any, details: dict[str, Any]) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {fn.trigger.name: _as_annotated(fn, trigger_value)}
+    async def _call_runtime(
+        self, fn: FunctionInfo, runtime: AzureRuntime, inputs: dict[str, Datum], metadata: dict[str, Datum]
+    ) -> list[tuple[BindingInfo, Any, Datum]]:
+        try:
+            outcome = await asyncio.wait_for(runtime.invoke(fn.name, inputs, metadata), self.config.function_timeout_s)
+        except TimeoutError:
+            raise self._timeout_error(fn, "the runtime's thread runs on until it returns") from None
+        return outcome.encoded(fn)
+
+    async def _call_here(
+        self,
+        fn: FunctionInfo,
+        inputs: dict[str, Datum],
+        metadata: dict[str, Datum],
+        result: InvocationResult,
+        details: dict[str, Any],
+        retry: RetryContext | None,
+    ) -> list[tuple[BindingInfo, Any, Datum]]:
+        """The emulator's own worker: decode the arguments, call, check and encode what came back."""
+        kwargs = self._arguments(fn, inputs, metadata)
+        if fn.wants_context:
+            folder = str(Path(fn.source.rpartition(":")[0]).parent)
+            trace = TraceContext.for_request(details.get("Headers"))
+            kwargs["context"] = InvocationContext(result.invocation_id, fn.name, folder, trace=trace, retry=retry)
+        outs = {name: value for name, value in kwargs.items() if isinstance(value, bindings.Out)}
+        result.return_value = await self._call(fn, kwargs)
+        if result.return_value is not None and _signature(fn).returns is None:
+            raise RuntimeError(f"function {fn.name!r} without a $return binding returned a non-None value")
+        return self._encode(fn, result.return_value, outs)
+
+    async def _input_datums(
+        self, fn: FunctionInfo, trigger_value: Any, details: dict[str, Any]
+    ) -> tuple[dict[str, Datum], dict[str, Datum]]:
+        """What the host hands the worker: the trigger's and each input binding's TypedData, the trigger metadata."""
+        datum, metadata = host_values.trigger_datum(trigger_value, data_type=fn.trigger.settings.get("dataType"))
+        inputs = {fn.trigger.name: datum}
         for binding in fn.bindings:
-            if binding.name == "$return":
-                continue
-            if binding.direction == "out":
-                kwargs[binding.name] = bindings.Out()
-            elif binding.type == "blob":
-                kwargs[binding.name] = await self._blob_input(fn, binding, details)
-            elif binding.type == "table":
+            if binding.direction == "in" and binding.type == "blob":
+                inputs[binding.name] = await self._blob_datum(fn, binding, details)
+            elif binding.direction == "in" and binding.type == "table":  # JSON text through the generic binding
                 conn = connection_for(binding.settings.get("connection"), self.storage)
                 where = f"function {fn.name}, table input {binding.name!r}"
-                kwargs[binding.name] = await self.tables.read(conn, binding, details, where=where)
+                inputs[binding.name] = Datum(await self.tables.read(conn, binding, details, where=where), "json")
+        return inputs, metadata
+
+    def _arguments(self, fn: FunctionInfo, inputs: dict[str, Datum], metadata: dict[str, Datum]) -> dict[str, Any]:
+        """The function's arguments, each decoded by its binding's converter as the worker does."""
+        signature = _signature(fn)
+        kinds = {b.name: b.type for b in fn.bindings} | {fn.trigger.name: fn.trigger.type}
+        kwargs: dict[str, Any] = {}
+        for name, datum in inputs.items():
+            param = signature.inputs.get(name) or ParamType(kinds[name])
+            # the worker hands the trigger metadata to every converter that also serves a trigger (the blob one
+            # does: a queue message's metadata has no blob Properties, so InputStream.length stays None, as on Azure)
+            trigger_metadata = metadata if converters.is_trigger(param.binding) else None
+            where = f"function {fn.name}, binding {name!r}"
+            kwargs[name] = converters.decode(param, datum, metadata=trigger_metadata, where=where)
+        for binding in fn.bindings:
+            if binding.direction == "out" and binding.name != "$return":
+                kwargs[binding.name] = bindings.Out()
         return kwargs
 
     async def _call(self, fn: FunctionInfo, kwargs: dict[str, Any]) -> Any:
@@ -210,49 +273,62 @@ class Invoker:
 
     # -- inputs and outputs ----------------------------------------------------------------------------------
 
-    async def _blob_input(self, fn: FunctionInfo, binding: BindingInfo, details: dict[str, Any]) -> Any:
+    async def _blob_datum(self, fn: FunctionInfo, binding: BindingInfo, details: dict[str, Any]) -> Datum:
+        """A blob input as the host reads it (no value when the blob does not exist)."""
         where = f"function {fn.name}, blob input {binding.name!r}"
         path = bindings.resolve_expression(str(binding.settings.get("path", "")), details, where=where)
         found = await self.clients.read_blob(connection_for(binding.settings.get("connection"), self.storage), path)
         if found is None:
-            return None
-        data, props = found
-        kind = _blob_input_kind(fn, binding)
-        if kind is str:
-            return data.decode("utf-8")
-        if kind is bytes:
-            return data
-        from azure.functions.blob import InputStream  # the worker's concrete stream (func.InputStream is abstract)
-
-        return InputStream(data=data, name=path, uri=props["uri"], length=props["length"], metadata=props["metadata"])
+            return Datum(None, None)
+        return host_values.blob_datum(found[0], data_type=binding.settings.get("dataType"))
 
     async def _deliver(
-        self, fn: FunctionInfo, returned: Any, outs: dict[str, bindings.Out[Any]], details: dict[str, Any]
-    ) -> tuple[list[OutputRecord], func.HttpResponse | None]:
+        self, fn: FunctionInfo, encoded: list[tuple[BindingInfo, Any, Datum]], details: dict[str, Any]
+    ) -> tuple[list[OutputRecord], func.HttpResponse | None, Datum | None]:
+        """Send the encoded outputs (all were encoded first: a refusal fails the invocation before anything is sent)."""
         records: list[OutputRecord] = []
         response: func.HttpResponse | None = None
-        for binding in fn.outputs():
-            value = (
-                returned if binding.name == "$return" else outs[binding.name].get() if binding.name in outs else None
-            )
+        response_datum: Datum | None = None
+        for binding, value, datum in encoded:
             where = f"function {fn.name}, output {binding.name!r}"
             if binding.type == "queue":
-                records.append(await self._send_queue(fn, binding, value, details, where))
-            elif binding.type == "blob" and value is not None:
-                records.append(await self._write_blob(binding, value, details, where))
+                records.append(await self._send_queue(fn, binding, datum, details, where))
+            elif binding.type == "blob":
+                records.append(await self._write_blob(binding, datum, details, where))
             elif binding.type == "table":
                 conn = connection_for(binding.settings.get("connection"), self.storage)
-                table, count = await self.tables.output(conn, binding, value, details, where=where)
+                table, count = await self.tables.output(conn, binding, datum.value, details, where=where)
                 records.append(OutputRecord(binding.name, "table", table, count))
             elif binding.type == "http":
-                response = bindings.http_response(value, where=where) or response
+                answer = host_values.http_response(datum, value, where=where)
+                if answer is not None:  # the converter's datum of the function's own response, used as is
+                    response, response_datum = answer, (datum if answer is value else None)
                 records.append(OutputRecord(binding.name, "http", "http", int(response is not None)))
-        return records, response
+        return records, response, response_datum
+
+    def _encode(
+        self, fn: FunctionInfo, returned: Any, outs: dict[str, bindings.Out[Any]]
+    ) -> list[tuple[BindingInfo, Any, Datum]]:
+        """Each output's TypedData through its converter; unset ``func.Out`` values are skipped, as by the worker."""
+        signature = _signature(fn)
+        encoded = []
+        for binding in fn.outputs():
+            if binding.name == "$return":
+                param, value = signature.returns or ParamType(binding.type), returned
+            elif binding.name in outs and outs[binding.name].get() is not None:
+                param, value = signature.outputs.get(binding.name) or ParamType(binding.type), outs[binding.name].get()
+            else:
+                continue
+            where = f"function {fn.name}, output {binding.name!r}"
+            if param.binding == "queue" and isinstance(value, dict):
+                _warn_dict_to_queue(where, value)
+            encoded.append((binding, value, converters.encode(param, value, where=where)))
+        return encoded
 
     async def _send_queue(
-        self, fn: FunctionInfo, binding: BindingInfo, value: Any, details: dict[str, Any], where: str
+        self, fn: FunctionInfo, binding: BindingInfo, datum: Datum, details: dict[str, Any], where: str
     ) -> OutputRecord:
-        bodies = bindings.queue_bodies(value, where=where)
+        bodies = host_values.queue_bodies(datum, where=where)
         queue = bindings.queue_name(str(binding.settings.get("queueName", "")), where=where, metadata=details)
         conn = connection_for(binding.settings.get("connection"), self.storage)
         encoding = self.config.queues.message_encoding
@@ -267,9 +343,11 @@ class Invoker:
             self.on_queue_sent(queue)
         return OutputRecord(binding.name, "queue", queue, len(ids))
 
-    async def _write_blob(self, binding: BindingInfo, value: Any, details: dict[str, Any], where: str) -> OutputRecord:
+    async def _write_blob(
+        self, binding: BindingInfo, datum: Datum, details: dict[str, Any], where: str
+    ) -> OutputRecord:
         path = bindings.resolve_expression(str(binding.settings.get("path", "")), details, where=where)
-        data = bindings.blob_bytes(value, where=where)
+        data = host_values.blob_content(datum, where=where)
         if data is not None:
             await self.clients.write_blob(connection_for(binding.settings.get("connection"), self.storage), path, data)
             self._journal("message.out", queue=path, data={"blob": path, "bytes": len(data), "body": _text(data)})
@@ -363,32 +441,20 @@ def _text(body: bytes) -> str:
     return truncate(body.decode("utf-8", errors="replace"))
 
 
-@functools.cache
-def _annotations(callable_: Callable[..., Any]) -> dict[str, Any]:
-    import typing
-
-    try:
-        return typing.get_type_hints(callable_)
-    except Exception:  # unresolvable string annotations: the worker falls back to the binding's dataType
-        return {}
+def _signature(fn: FunctionInfo) -> Signature:
+    """The worker's view of ``fn``'s parameters (a FunctionInfo built by hand, without indexing, has none)."""
+    if fn.signature is not None:
+        return fn.signature
+    returned = next((ParamType(b.type) for b in fn.bindings if b.name == "$return"), None)
+    return Signature(returns=returned)
 
 
-def _blob_input_kind(fn: FunctionInfo, binding: BindingInfo) -> type:
-    """bytes, str or InputStream, as the worker picks from the annotation, then ``dataType``."""
-    annotation = _annotations(fn.callable).get(binding.name)
-    if annotation in (str, bytes):
-        return annotation
-    data_type = str(binding.settings.get("dataType", "")).lower()
-    return {"string": str, "binary": bytes}.get(data_type, func.InputStream)
-
-
-def _as_annotated(fn: FunctionInfo, value: Any) -> Any:
-    """A queue message as the trigger parameter's annotation asks: the worker also gives ``str`` or ``bytes``."""
-    if not isinstance(value, func.QueueMessage):
-        return value
-    annotation = _annotations(fn.callable).get(fn.trigger.name)
-    if annotation is str:
-        return value.get_body().decode("utf-8")
-    if annotation is bytes:
-        return value.get_body()
-    return value
+def _warn_dict_to_queue(where: str, value: dict[Any, Any]) -> None:
+    """azure.functions' queue converter iterates a dict: its keys become the messages (Azure does the same)."""
+    fn_log.warning(
+        "%s: a dict was set on a queue output; azure.functions' queue converter iterates it, so its keys %s are "
+        "sent as %d message(s), as on Azure. Set json.dumps(value) to send the object as one JSON message.",
+        where,
+        list(value)[:5],
+        len(value),
+    )

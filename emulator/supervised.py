@@ -70,6 +70,7 @@ def build_host(config: dict[str, Any], http_sock: socket.socket | None) -> Any:
         database_url=config.get("database_url"),
         journal=journal,
         lease_s=float(config.get("lease_s") or LEASE_S),
+        runtime=config.get("runtime") or "emulator",
     )
     check_schedules(deployment, host.functions)  # index now: errors surface at load, before anything is polled
     build_routes(host.functions, deployment.host.http.route_prefix)  # bad, reserved or conflicting routes too

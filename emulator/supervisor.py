@@ -69,6 +69,8 @@ class DevOptions:
     watch_paths: list[Path] = field(default_factory=list)
     #: Where the workers' output goes (None: this terminal). The TUI needs the terminal to itself.
     log_path: Path | None = None
+    #: What runs the functions: ``emulator`` or ``azure`` (azure-functions-runtime, Python 3.13+).
+    runtime: str = "emulator"
 
 
 def bind_http(bind: str, port: int) -> socket.socket:

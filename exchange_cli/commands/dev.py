@@ -50,6 +50,13 @@ def _say(line: str) -> None:
 @click.option(
     "--journal-keep", type=click.IntRange(min=100), default=None, help="Newest journal entries kept [default: 100000]."
 )
+@click.option(
+    "--runtime",
+    type=click.Choice(["azure", "emulator"]),
+    default=None,
+    help="What runs the functions: azure-functions-runtime (Python 3.13+) or the emulator's own worker path "
+    "[default: azure where it can run, else emulator].",
+)
 def dev(
     deployment_dir: Path,
     no_tui: bool,
@@ -64,18 +71,22 @@ def dev(
     drain_timeout: float,
     lease: float | None,
     journal_keep: int | None,
+    runtime: str | None,
 ) -> None:
     """Run the deployment in DEPLOYMENT_DIR (default: here) against Azurite, reloading on changes.
 
     On a terminal it opens the live TUI (the workers' output then goes to .exchange/dev.log); --no-tui, or output
     that is not a terminal, gives a plain log stream.
     """
+    from emulator.azure_runtime import check_available, default_runtime
     from emulator.dev import check_bind, run_dev
     from emulator.supervisor import DevOptions
 
     warning = check_bind(bind, enable_auth=enable_auth, insecure=insecure)
     if warning:
         _say(warning)
+    if runtime == "azure":
+        check_available()  # a clear error on 3.11/3.12 (or without the package), before anything starts
 
     options = DevOptions(
         deployment_dir=deployment_dir,
@@ -89,6 +100,7 @@ def dev(
         reload=not no_reload,
         enable_auth=enable_auth,
         drain_timeout=drain_timeout,
+        runtime=runtime or default_runtime(),
     )
     if lease is not None:
         options.lease_s = lease

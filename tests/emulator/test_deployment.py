@@ -70,7 +70,7 @@ def test_broken_json_names_the_file_line_and_column(tmp_path: Path) -> None:
 
 def test_broken_local_settings_names_its_file(tmp_path: Path) -> None:
     make(tmp_path, local='{"Values": {"A": "1",}}')
-    with pytest.raises(DeploymentError, match=r"local\.settings\.json:1:22"):
+    with pytest.raises(DeploymentError, match=r"local\.settings\.json:1:2[12]"):
         load_deployment(tmp_path)
 
 

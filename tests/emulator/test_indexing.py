@@ -108,5 +108,6 @@ def test_a_parameter_without_a_binding_is_refused_as_the_worker_does(tmp_path: P
     )
     with pytest.raises(IndexingError) as info:
         index_functions(load_deployment(tmp_path))
-    assert "function_app.py:5: function typo cannot be loaded" in str(info.value)
-    assert "parameters without a binding: msg; bindings without a parameter: message" in str(info.value)
+    assert "function_app.py:5: FunctionLoadError: cannot load the typo function" in str(info.value)
+    assert "the following parameters are declared in Python but not in the function definition" in str(info.value)
+    assert "{'msg'}" in str(info.value)

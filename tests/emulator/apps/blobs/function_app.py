@@ -15,7 +15,8 @@ def write_blob(msg: func.QueueMessage, blob: func.Out[str]) -> None:
 
 
 @app.queue_trigger(arg_name="msg", queue_name="%Q%-read", connection=C)
-@app.blob_input(arg_name="blob", path="%CONTAINER%/{name}.txt", connection=C)
+# data_type STRING: without it the host sends bytes and a `str` parameter receives bytes, as on Azure
+@app.blob_input(arg_name="blob", path="%CONTAINER%/{name}.txt", connection=C, data_type="STRING")
 @app.queue_output(arg_name="$return", queue_name="%Q%-out", connection=C)
 def read_blob(msg: func.QueueMessage, blob: str) -> str:
     return json.dumps({"name": msg.get_json()["name"], "content": blob})
