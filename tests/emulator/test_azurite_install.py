@@ -15,7 +15,7 @@ from emulator import azurite
 from emulator.azurite import free_port
 from emulator.npm_install import NpmInstallError
 
-pytestmark = pytest.mark.skipif(shutil.which("npm") is None, reason="needs npm")
+pytestmark = [pytest.mark.skipif(shutil.which("npm") is None, reason="needs npm"), pytest.mark.subprocess]
 
 
 @pytest.fixture
