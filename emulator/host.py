@@ -17,11 +17,12 @@ from emulator import logs
 from emulator.bindings import BindingError, resolve_app_settings
 from emulator.deployment import Deployment
 from emulator.functions import BindingInfo, FunctionInfo
+from emulator.host_transport import HostQueueTransport
 from emulator.indexing import index_functions
 from emulator.invocation import Invoker
 from emulator.journal import Journal
 from emulator.queue_trigger import LEASE_S, QueuePoller
-from framework import events
+from framework.runtime import Runtime
 
 log = logging.getLogger("emulator.host")
 
@@ -57,7 +58,11 @@ class Host:
         self._functions = functions
         if functions is not None:  # indexed by the caller: the functions still need the host's environment
             os.environ.update({**deployment.local.values, **self.environment})
-        self.invoker = Invoker(storage, config=deployment.host, journal=journal, on_queue_sent=self._queue_sent)
+        #: What the framework uses inside this host's functions: its event sinks, metrics and queue transport.
+        self.runtime = Runtime(sinks=[journal.event_sink] if journal is not None else None)
+        self.invoker = Invoker(
+            storage, config=deployment.host, journal=journal, on_queue_sent=self._queue_sent, runtime=self.runtime
+        )
         self.pollers: dict[str, QueuePoller] = {}
         self.runners: list[Runner] = []
         self._drained = False
@@ -89,8 +94,17 @@ class Host:
     async def start(self) -> None:
         """Index (if not done), then start a poller per enabled queue function and every runner."""
         functions = self.functions
+        self.runtime.set_transport(
+            HostQueueTransport(
+                self.invoker.clients,
+                self.storage,
+                asyncio.get_running_loop(),
+                encoding=self.deployment.host.queues.message_encoding,
+                record=self.invoker.record,
+                on_sent=self._queue_sent,
+            )
+        )
         if self.journal is not None:
-            events.add_sink(self.journal.event_sink)
             self._log_handler = logs.install(self.journal)
         for fn in functions:
             if fn.trigger.type == "queueTrigger" and not fn.disabled:
@@ -128,9 +142,9 @@ class Host:
     async def stop(self, timeout: float = 0.0) -> None:
         """Drain (briefly by default), then release clients and the journal sink."""
         await self.drain(timeout)
+        self.runtime.close()
         await self.invoker.close()
         if self.journal is not None:
-            events.remove_sink(self.journal.event_sink)
             if self._log_handler is not None:
                 logs.uninstall(self._log_handler)
                 self._log_handler = None

@@ -30,9 +30,11 @@ from emulator.functions import BindingInfo, FunctionInfo
 from emulator.invocation_context import InvocationContext
 from emulator.journal import InvocationScope, Journal, current_invocation, truncate
 from emulator.storage_io import StorageClients, connection_for
-from framework.context import correlation_context, current_correlation_id
+from framework.context import correlation_context, current_correlation_id, runtime_context
 from framework.errors import ExchangeError
+from framework.events import Event
 from framework.queues import MessageDecodeError, MessageTooLargeError, encode_body
+from framework.runtime import Runtime
 
 #: One line per invocation (the plain log stream of ``exchange dev --no-tui``).
 fn_log = logging.getLogger("exchange.functions")
@@ -104,10 +106,14 @@ class Invoker:
         config: HostConfig | None = None,
         journal: Journal | None = None,
         on_queue_sent: Callable[[str], None] | None = None,
+        runtime: Runtime | None = None,
     ) -> None:
         self.storage = storage
         self.config = config or HostConfig()
         self.journal = journal
+        #: The framework runtime the functions run under (event sinks, metrics, queue transport of this host).
+        self.runtime = runtime or Runtime()
+        self.runtime.sinks.add(_note_failure)
         #: Called with a queue name after an output binding sent to it (wakes this host's poller of that queue).
         self.on_queue_sent = on_queue_sent
         self.clients = StorageClients()
@@ -126,7 +132,7 @@ class Invoker:
         invocation_id = str(uuid.uuid4())
         scope = current_invocation.set(InvocationScope(invocation_id, fn.name))
         try:
-            with correlation_context(correlation_id) as cid:
+            with runtime_context(self.runtime), correlation_context(correlation_id) as cid:
                 self._journal_start(fn, invocation_id, cid, details)
                 started = time.perf_counter()
                 result = InvocationResult(invocation_id, fn.name, ok=False, duration_ms=0.0)
@@ -259,6 +265,10 @@ class Invoker:
 
     # -- journal ---------------------------------------------------------------------------------------------
 
+    def record(self, kind: str, **fields: Any) -> None:
+        """Record an entry, tied to the invocation and correlation id in force (callable from any thread)."""
+        self._journal(kind, **fields)
+
     def _journal(self, kind: str, **fields: Any) -> None:
         """Record an entry, tied to the invocation and correlation id in force."""
         if self.journal is None:
@@ -290,11 +300,14 @@ class Invoker:
         if result.error is not None:
             data["error"] = f"{type(result.error).__name__}: {result.error}"
             data["traceback"] = truncate("".join(traceback.format_exception(result.error)))
+        failed = _failed_outcome(result)
+        if failed is not None:
+            data["error"] = failed
         self._journal(
             "invocation.end",
             function=fn.name,
             queue=_trigger_queue(fn),
-            status=_status(result),
+            status="failed" if failed is not None else _status(result),
             invocation_id=result.invocation_id,
             correlation_id=cid,
             message_id=details.get("Id"),
@@ -305,6 +318,36 @@ class Invoker:
         """Close storage clients and the thread pool (threads still running are not waited for)."""
         await self.clients.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _note_failure(event: Event) -> None:
+    """A runtime sink: the framework gave up on the message, or scheduled its retry, inside this invocation."""
+    scope = current_invocation.get()
+    if scope is None:
+        return
+    data = event.data
+    if event.kind == "message.dead_lettered":
+        scope.failures.append(f"dead-lettered to {data.get('queue')}: {data.get('error_message')}")
+    elif event.kind == "processing.retry":
+        where = f"on {data['queue']} " if data.get("queue") else ""
+        scope.failures.append(
+            f"retry {data.get('attempt')} scheduled {where}in {data.get('delay_s')} s: {data.get('error_message')}"
+        )
+
+
+def _failed_outcome(result: InvocationResult) -> str | None:
+    """Why a function that returned normally still failed: the framework's verdict, or an HTTP 4xx/5xx answer."""
+    if not result.ok:
+        return None
+    scope = current_invocation.get()
+    if scope is not None and scope.failures:
+        return "; ".join(scope.failures)
+    code = result.http_response.status_code if result.http_response is not None else 200
+    if code >= 400:
+        assert result.http_response is not None
+        body = result.http_response.get_body()[:200].decode("utf-8", errors="replace")
+        return f"HTTP {code}: {body}" if body else f"HTTP {code}"
+    return None
 
 
 def _trigger_queue(fn: FunctionInfo) -> str | None:
