@@ -53,7 +53,14 @@ class QueueHost:
     does; :meth:`run` keeps delivering until the queue holds nothing, visible or not.
     """
 
-    def __init__(self, handler: Any, connection: str, queue: str, visibility_s: int = 1) -> None:
+    def __init__(
+        self,
+        handler: Any,
+        connection: str,
+        queue: str,
+        visibility_s: int = 1,
+        results: dict[str, ProcessingResult] | None = None,
+    ) -> None:
         from framework.storage import queue_client
 
         self.handler = handler
@@ -61,6 +68,8 @@ class QueueHost:
         self.visibility_s = visibility_s
         self.delivered: list[tuple[float, int]] = []  # (when, retry_count) of each delivery
         self.raised: list[BaseException] = []
+        #: message id -> the result of its last delivery (shared by hosts racing on one queue, when given)
+        self.results: dict[str, ProcessingResult] = {} if results is None else results
 
     def pending(self) -> int:
         from azure.core.exceptions import ResourceNotFoundError
@@ -81,7 +90,7 @@ class QueueHost:
         message = Message.create_from_queue_data(decode_body(raw.content))
         self.delivered.append((time.monotonic(), message.retry_count))
         try:
-            self.handler.execute(message)
+            self.results[message.message_id] = self.handler.execute(message)
         except Exception as exc:  # the host keeps the message: visible again after its visibility timeout
             self.raised.append(exc)
             self.client.update_message(raw, visibility_timeout=self.visibility_s)
@@ -91,10 +100,23 @@ class QueueHost:
 
     def run(self, timeout: float = 30.0, max_deliveries: int = 50) -> QueueHost:
         """Deliver until the queue is empty (waiting for delayed messages), within ``timeout`` seconds."""
-        deadline = time.monotonic() + timeout
-        while self.pending() and len(self.delivered) < max_deliveries:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"queue not drained after {timeout} s: {self.pending()} message(s) left")
-            if not self.deliver_one():
-                time.sleep(0.05)  # polling an idle queue, as the host does: not synchronisation
+        from emulator.testing import wait_for
+
+        def drained() -> bool:
+            while self.deliver_one() and len(self.delivered) < max_deliveries:
+                pass
+            return not self.pending() or len(self.delivered) >= max_deliveries
+
+        wait_for(drained, timeout, what=f"queue {self.client.queue_name} to be drained")
         return self
+
+
+def deliver(handler: Any, storage: str, *messages: Message) -> QueueHost:
+    """Put ``messages`` on the handler's source queue and deliver them (and their retries) as the host would."""
+    from framework.transport import StorageQueueTransport
+
+    transport = StorageQueueTransport()
+    for message in messages:
+        transport.send(handler.config.source_queue, message.to_json(), connection=storage)
+    transport.close()
+    return QueueHost(handler, storage, handler.config.source_queue).run()

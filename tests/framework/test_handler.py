@@ -183,7 +183,11 @@ def test_exhausted_retries_of_a_bug_dead_letter_the_original_with_its_failure(
 
 
 def test_exhausted_transient_failures_stay_on_the_queue_for_the_host_never_dead_lettered(
-    make_handler: Callable[..., ProcessorHandler], dead_letters: str, source: str, storage_env: str, queue_reader: Reader
+    make_handler: Callable[..., ProcessorHandler],
+    dead_letters: str,
+    source: str,
+    storage_env: str,
+    queue_reader: Reader,
 ) -> None:
     from framework.errors import ServiceOutageError
 
