@@ -150,8 +150,9 @@ def test_concurrent_attempts_on_one_new_entity_all_succeed(
 
     policy = RetryPolicy(max_attempts=5, base_delay_s=0, jitter=False)
     handler = handler_for(SameEntity(), processor_context, source, retry_policy=policy)
-    from framework.transport import StorageQueueTransport
     from handler_support import QueueHost
+
+    from framework.transport import StorageQueueTransport
 
     transport = StorageQueueTransport()
     for i in range(4):

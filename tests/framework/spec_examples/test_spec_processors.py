@@ -85,9 +85,9 @@ def test_coffee_order_wiring_of_the_design_document_delivers_each_order_once(
 def test_coffee_order_without_drink_type_is_retried_on_its_queue_then_dead_lettered(
     storage_env: str, database: Database, queue_reader: Reader, queue_name: str
 ) -> None:
-    from framework.transport import StorageQueueTransport
-
     from handler_support import QueueHost
+
+    from framework.transport import StorageQueueTransport
 
     source = f"{queue_name}-in"
     config = ProcessorConfig(
