@@ -17,6 +17,7 @@ from exchange_cli.errors import translate_errors
 #: command name -> "module:attribute"; each module is imported only when its command is used.
 COMMANDS: dict[str, str] = {
     "azurite": "exchange_cli.commands.azurite:azurite",
+    "dead-letters": "exchange_cli.commands.dead_letters:dead_letters",
     "demo": "exchange_cli.commands.demo:demo",
     "dev": "exchange_cli.commands.dev:dev",
     "entities": "exchange_cli.commands.inspect:entities",
