@@ -16,9 +16,10 @@ ARROWS = {
     "output.routed": "OUT",
     "message.poison": "PSN",
     "message.retry": "RTY",
+    "processing.retry": "RTY",
     "message.dead_lettered": "DLQ",
 }
-OUTGOING = {"message.out", "output.routed", "message.dead_lettered"}
+OUTGOING = {"message.out", "output.routed", "message.dead_lettered", "processing.retry"}
 
 
 def _line(entry: Any) -> str:
@@ -28,7 +29,8 @@ def _line(entry: Any) -> str:
     status = f" [{entry.status}]" if entry.status else ""
     queue = entry.queue or data.get("destination") or data.get("queue") or "-"
     where = f"{queue} {'<-' if entry.kind in OUTGOING else '->'} {entry.function or '-'}"
-    reason = f"  reason: {data['reason']}" if data.get("reason") else ""
+    why = data.get("reason") or data.get("error_message")
+    reason = f"  reason: {why}" if why else ""
     return f"{entry.at:%H:%M:%S} {ARROWS.get(entry.kind, entry.kind)} {where}{count}{status}  {body[:120]}{reason}"
 
 
