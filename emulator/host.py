@@ -17,7 +17,6 @@ from emulator import logs
 from emulator.bindings import BindingError, resolve_app_settings
 from emulator.deployment import Deployment
 from emulator.functions import BindingInfo, FunctionInfo
-from emulator.host_transport import HostQueueTransport
 from emulator.indexing import index_functions
 from emulator.invocation import Invoker
 from emulator.journal import Journal
@@ -94,16 +93,8 @@ class Host:
     async def start(self) -> None:
         """Index (if not done), then start a poller per enabled queue function and every runner."""
         functions = self.functions
-        self.runtime.set_transport(
-            HostQueueTransport(
-                self.invoker.clients,
-                self.storage,
-                asyncio.get_running_loop(),
-                encoding=self.deployment.host.queues.message_encoding,
-                record=self.invoker.record,
-                on_sent=self._queue_sent,
-            )
-        )
+        self.invoker.transport.bind(asyncio.get_running_loop())
+        self.runtime.set_transport(self.invoker.transport)
         if self.journal is not None:
             self._log_handler = logs.install(self.journal)
         for fn in functions:

@@ -27,6 +27,7 @@ import azure.functions as func
 from emulator import bindings
 from emulator.deployment import HostConfig
 from emulator.functions import BindingInfo, FunctionInfo
+from emulator.host_transport import HostQueueTransport
 from emulator.invocation_context import InvocationContext
 from emulator.journal import InvocationScope, Journal, current_invocation, truncate
 from emulator.storage_io import StorageClients, connection_for
@@ -117,6 +118,10 @@ class Invoker:
         #: Called with a queue name after an output binding sent to it (wakes this host's poller of that queue).
         self.on_queue_sent = on_queue_sent
         self.clients = StorageClients()
+        #: Every queue send of this host: output bindings, poison moves, and the framework's (through the runtime).
+        self.transport = HostQueueTransport(
+            self.clients, storage, encoding=self.config.queues.message_encoding, record=self.record, on_sent=self._sent
+        )
         self._executor = ThreadPoolExecutor(max_workers=_thread_count(), thread_name_prefix="exchange-fn")
 
     async def invoke(
@@ -248,11 +253,7 @@ class Invoker:
             texts = [encode_body(body, encoding) for body in bodies]
         except (MessageTooLargeError, MessageDecodeError) as exc:  # say which function and queue it was for
             raise bindings.BindingError(f"{where}, queue {queue!r}: {exc.message}", hint=exc.hint) from exc
-        ids = await asyncio.gather(*(self.clients.send(conn, queue, text) for text in texts))
-        for body, message_id in zip(bodies, ids, strict=True):
-            self._journal("message.out", function=fn.name, queue=queue, message_id=message_id, body=_text(body))
-        if ids and self.on_queue_sent is not None:
-            self.on_queue_sent(queue)
+        ids = await self.transport.send_texts(conn, queue, texts, [_text(body) for body in bodies])
         return OutputRecord(binding.name, "queue", queue, len(ids))
 
     async def _write_blob(self, binding: BindingInfo, value: Any, details: dict[str, Any], where: str) -> OutputRecord:
@@ -264,6 +265,10 @@ class Invoker:
         return OutputRecord(binding.name, "blob", path, int(data is not None))
 
     # -- journal ---------------------------------------------------------------------------------------------
+
+    def _sent(self, queue: str) -> None:
+        if self.on_queue_sent is not None:
+            self.on_queue_sent(queue)
 
     def record(self, kind: str, **fields: Any) -> None:
         """Record an entry, tied to the invocation and correlation id in force (callable from any thread)."""
