@@ -136,8 +136,11 @@ def storm(conn: str, root: Path, count: int) -> None:
     send(conn, "storm-in", [json.dumps({"id": n}) for n in range(count)])
     started = time.monotonic()
     with running(app, conn) as run:
+        assert run.host is not None
+        sampler = PoolSampler(run.host.invoker._executor)
         stored = wait_for(lambda: stored_ids(app) if len(stored_ids(app)) >= count else None, 900, "the storm")
         wall = time.monotonic() - started
+        sampler.stop()
         if run.host is not None and run.host.journal is not None:
             run.host.journal.flush()
         ends = run.entries(kinds=["invocation.end"], function="storm")
@@ -148,8 +151,43 @@ def storm(conn: str, root: Path, count: int) -> None:
     busy_s = sum(float(e.data["duration_ms"]) for e in ends) / 1000
     print(f"retry storm: {count} messages, each failing twice with a 1 s backoff, then stored:")
     print(f"  wall time {wall:6.1f} s, invocations {len(ends)}, messages lost {lost}")
-    print(f"  worker threads busy: {busy_s / wall:5.2f} on average, at most {peak(starts, ends)} invocations at once")
-    print(f"  thread-seconds spent: {busy_s:7.1f} s ({busy_s / count * 1000:.0f} ms per message)")
+    print(
+        f"  worker threads busy (sampled every 50 ms, pool of {sampler.size}): {sampler.mean_busy:5.2f} on average, "
+        f"all {sampler.size} busy {sampler.saturated * 100:4.1f}% of the time"
+    )
+    print(f"  invocations: at most {peak(starts, ends)} at once; their summed durations {busy_s:7.1f} s")
+
+
+class PoolSampler:
+    """Samples how many of the host's function threads are running a function (the pool's own counters)."""
+
+    def __init__(self, executor: Any, interval: float = 0.05) -> None:
+        import threading
+
+        self.executor = executor
+        self.size = int(executor._max_workers)
+        self.samples: list[int] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
+        self._thread.start()
+
+    def _run(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            threads = len(self.executor._threads)
+            idle = self.executor._idle_semaphore._value
+            self.samples.append(max(0, threads - idle))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def mean_busy(self) -> float:
+        return statistics.mean(self.samples) if self.samples else 0.0
+
+    @property
+    def saturated(self) -> float:
+        return sum(1 for n in self.samples if n >= self.size) / len(self.samples) if self.samples else 0.0
 
 
 def stored_ids(app: Path) -> set[str]:

@@ -112,3 +112,23 @@ def test_an_http_4xx_returned_by_the_function_is_journaled_as_a_failure(
         assert future.result(10).ok  # the function ran fine: the host answers 400 as it said
         [end] = wait_for(lambda: [e for e in run.entries(kinds=["invocation.end"]) if e.function == "reject"], 10)
     assert end.status == "failed" and end.data["error"].startswith("HTTP 400")
+
+
+def test_processor_outputs_go_through_the_host_encoded_as_host_json_says_and_journaled(
+    storage_connection_string: str, tmp_path: Path
+) -> None:
+    from tests.faults.support import make_pipeline
+
+    pipeline = make_pipeline(tmp_path / "pipeline", host={"extensions": {"queues": {"messageEncoding": "none"}}})
+    storage = storage_connection_string
+    with running(pipeline.path, storage, database_url=f"sqlite:///{tmp_path / 'db.sqlite'}") as run:
+        send(storage, pipeline.queues[0], [json.dumps({"id": "e-1", "kind": "ok"})], "none")
+
+        def stored() -> list[JournalEntry]:
+            return [e for e in run.entries(kinds=["invocation.end"]) if e.function == "stage_store" and e.status == "ok"]
+
+        wait_for(stored, 30, "the order to pass all three stages")  # each stage read its input as plain text
+        outs = [e for e in run.entries(kinds=["message.out"]) if e.queue in pipeline.queues[1:]]
+    assert [e.queue for e in outs] == list(pipeline.queues[1:])  # the framework's sends, journaled by the host
+    assert all(e.invocation_id and e.function for e in outs)
+    assert json.loads(str(outs[0].data["body"]))["payload"]["id"] == "e-1"
