@@ -203,10 +203,14 @@ class ProcessorHandler:
                 hint="it stays on its queue: the Functions host retries it after visibilityTimeout; set "
                 "ProcessorConfig.source_queue to retry it with the RetryPolicy's backoff instead",
             ) from error
-        if queue is not None:
-            delay = schedule_retry(message, queue, delay, self.config.connection_string, self.name)
-            result.processing_metadata["retry_scheduled"] = {"queue": queue, "delay_s": delay}
         result.retry_after_seconds = delay
+        if queue is None:  # an HTTP request or a timer tick: the caller (or the next tick) tries again
+            tracker.transition(message, State.FAILED, State.PROCESSING, details={**failure.to_dict(), "delay_s": delay})
+            tracker.flush()
+            return result
+        delay = schedule_retry(message, queue, delay, self.config.connection_string, self.name)
+        result.retry_after_seconds = delay
+        result.processing_metadata["retry_scheduled"] = {"queue": queue, "delay_s": delay}
         details = {"attempt": failure.attempt, "delay_s": delay}
         tracker.transition(message, State.RETRYING, State.PROCESSING, details=details)
         tracker.flush()
