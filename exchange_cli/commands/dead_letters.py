@@ -14,10 +14,17 @@ import click
 from exchange_cli.options import deployment_option, json_option, storage_option
 
 
-def _journal(deployment: Path | None) -> Path:
+def _journal(deployment: Path | None) -> Path | None:
+    """The host's journal (why poison messages were poisoned), when there is one to read."""
+    from emulator.devstate import NoRunningHostError
     from emulator.inspect import host_files
+    from emulator.run import default_journal_path
 
-    return host_files(deployment).journal_path
+    try:
+        return host_files(deployment).journal_path
+    except NoRunningHostError:  # nothing runs: the deployment's own journal, if it ever ran
+        path = default_journal_path((deployment or Path.cwd()).resolve())
+        return path if path.exists() else None
 
 
 @click.group("dead-letters")

@@ -125,7 +125,9 @@ def test_processor_outputs_go_through_the_host_encoded_as_host_json_says_and_jou
         send(storage, pipeline.queues[0], [json.dumps({"id": "e-1", "kind": "ok"})], "none")
 
         def stored() -> list[JournalEntry]:
-            return [e for e in run.entries(kinds=["invocation.end"]) if e.function == "stage_store" and e.status == "ok"]
+            return [
+                e for e in run.entries(kinds=["invocation.end"]) if e.function == "stage_store" and e.status == "ok"
+            ]
 
         wait_for(stored, 30, "the order to pass all three stages")  # each stage read its input as plain text
         outs = [e for e in run.entries(kinds=["message.out"]) if e.queue in pipeline.queues[1:]]
