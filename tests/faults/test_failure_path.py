@@ -134,3 +134,25 @@ def test_processor_outputs_go_through_the_host_encoded_as_host_json_says_and_jou
     assert [e.queue for e in outs] == list(pipeline.queues[1:])  # the framework's sends, journaled by the host
     assert all(e.invocation_id and e.function for e in outs)
     assert json.loads(str(outs[0].data["body"]))["payload"]["id"] == "e-1"
+
+
+def test_two_hosts_in_one_process_see_only_their_own_framework_events(
+    storage_connection_string: str, tmp_path: Path
+) -> None:
+    storage = storage_connection_string
+    hosts = []
+    for name in ("one", "two"):
+        prefix = f"{name}{uuid.uuid4().hex[:8]}"
+        values = {"Q_IN": f"{prefix}-in", "DEAD_LETTER_QUEUE": f"dead-letter-{prefix}", "TENANT_ID": prefix}
+        hosts.append((make_deployment(tmp_path / name, app="retrying", values=values, apps=APPS), values))
+    db = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    with running(hosts[0][0], storage, database_url=db) as one, running(hosts[1][0], storage, database_url=db) as two:
+        for (_, values), n in zip(hosts, (1, 2), strict=True):
+            send(storage, values["Q_IN"], [json.dumps({"id": f"h-{n}"})])
+        for run in (one, two):
+            wait_for(lambda r=run: r.entries(kinds=["message.completed"]), 30, "each host's message")
+        seen = [{e.data.get("tenant_id") for e in run.entries(kinds=["entity.persisted"])} for run in (one, two)]
+        assert one.host is not None and two.host is not None
+        metrics = [run.host.runtime.metrics.snapshot()["processor.orders"]["count"] for run in (one, two)]
+    assert seen == [{hosts[0][1]["TENANT_ID"]}, {hosts[1][1]["TENANT_ID"]}]  # no event crossed over
+    assert metrics == [1, 1] and one.host.runtime is not two.host.runtime
