@@ -159,7 +159,8 @@ def storm(conn: str, root: Path, count: int) -> None:
 
 
 class PoolSampler:
-    """Samples how many of the host's function threads are running a function (the pool's own counters)."""
+    """Samples how many of the host's function threads are running a function: a thread of the pool is busy when
+    its stack is inside a work item (``_WorkItem.run``), idle while it waits for one."""
 
     def __init__(self, executor: Any, interval: float = 0.05) -> None:
         import threading
@@ -172,10 +173,17 @@ class PoolSampler:
         self._thread.start()
 
     def _run(self, interval: float) -> None:
+        import sys
+
         while not self._stop.wait(interval):
-            threads = len(self.executor._threads)
-            idle = self.executor._idle_semaphore._value
-            self.samples.append(max(0, threads - idle))
+            frames = sys._current_frames()
+            busy = 0
+            for thread in list(self.executor._threads):
+                frame = frames.get(thread.ident or -1)
+                while frame is not None and not _runs_work(frame):
+                    frame = frame.f_back
+                busy += frame is not None
+            self.samples.append(busy)
 
     def stop(self) -> None:
         self._stop.set()
@@ -188,6 +196,11 @@ class PoolSampler:
     @property
     def saturated(self) -> float:
         return sum(1 for n in self.samples if n >= self.size) / len(self.samples) if self.samples else 0.0
+
+
+def _runs_work(frame: Any) -> bool:
+    code = frame.f_code
+    return bool(code.co_name == "run" and code.co_filename.endswith("concurrent/futures/thread.py"))
 
 
 def stored_ids(app: Path) -> set[str]:
