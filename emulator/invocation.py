@@ -347,12 +347,11 @@ def _failed_outcome(result: InvocationResult) -> str | None:
     scope = current_invocation.get()
     if scope is not None and scope.failures:
         return "; ".join(scope.failures)
-    code = result.http_response.status_code if result.http_response is not None else 200
-    if code >= 400:
-        assert result.http_response is not None
-        body = result.http_response.get_body()[:200].decode("utf-8", errors="replace")
-        return f"HTTP {code}: {body}" if body else f"HTTP {code}"
-    return None
+    response = result.http_response
+    if response is None or response.status_code < 400:
+        return None
+    body = response.get_body()[:200].decode("utf-8", errors="replace")
+    return f"HTTP {response.status_code}: {body}" if body else f"HTTP {response.status_code}"
 
 
 def _trigger_queue(fn: FunctionInfo) -> str | None:
