@@ -307,12 +307,12 @@ class Invoker:
             data["traceback"] = truncate("".join(traceback.format_exception(result.error)))
         failed = _failed_outcome(result)
         if failed is not None:
-            data["error"] = failed
+            data["error"], data["outcome"] = failed
         self._journal(
             "invocation.end",
             function=fn.name,
             queue=_trigger_queue(fn),
-            status="failed" if failed is not None else _status(result),
+            status="failed" if failed is not None else _status(result),  # data["outcome"] says how
             invocation_id=result.invocation_id,
             correlation_id=cid,
             message_id=details.get("Id"),
@@ -340,18 +340,20 @@ def _note_failure(event: Event) -> None:
         )
 
 
-def _failed_outcome(result: InvocationResult) -> str | None:
-    """Why a function that returned normally still failed: the framework's verdict, or an HTTP 4xx/5xx answer."""
+def _failed_outcome(result: InvocationResult) -> tuple[str, str] | None:
+    """Why a function that returned normally still failed, and how (``retry``, ``dead_lettered``, ``http``): the
+    framework's verdict, or an HTTP 4xx/5xx answer."""
     if not result.ok:
         return None
     scope = current_invocation.get()
     if scope is not None and scope.failures:
-        return "; ".join(scope.failures)
+        how = "dead_lettered" if any(f.startswith("dead-lettered") for f in scope.failures) else "retry"
+        return "; ".join(scope.failures), how
     response = result.http_response
     if response is None or response.status_code < 400:
         return None
     body = response.get_body()[:200].decode("utf-8", errors="replace")
-    return f"HTTP {response.status_code}: {body}" if body else f"HTTP {response.status_code}"
+    return (f"HTTP {response.status_code}: {body}" if body else f"HTTP {response.status_code}"), "http"
 
 
 def _trigger_queue(fn: FunctionInfo) -> str | None:

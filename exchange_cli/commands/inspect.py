@@ -22,6 +22,11 @@ ARROWS = {
 OUTGOING = {"message.out", "output.routed", "message.dead_lettered", "processing.retry"}
 
 
+def _sent_twice(entry: Any) -> bool:
+    """A processor's queue output: the host journaled its send as ``message.out`` (with the body) already."""
+    return bool(entry.kind == "output.routed" and entry.data.get("handler") == "queue" and entry.data.get("ok", True))
+
+
 def _line(entry: Any) -> str:
     data = entry.data
     body = str(data.get("body", ""))
@@ -63,12 +68,14 @@ def messages(
         "function": function,
         "correlation_id": correlation_id,
     }
-    shown = recent(journal, limit, **filters)
+    shown = [e for e in recent(journal, limit, **filters) if not _sent_twice(e)]
     for entry in shown:
         click.echo(json.dumps(entry.to_dict()) if as_json else _line(entry))
     if follow:
         try:
             for entry in tail(journal, (shown[-1].id or 0) if shown else journal.last_id(), **filters):
+                if _sent_twice(entry):
+                    continue
                 click.echo(json.dumps(entry.to_dict()) if as_json else _line(entry))
         except KeyboardInterrupt:
             return
