@@ -159,6 +159,10 @@ class FlowTracker:
         flow.active = max(0, flow.active - 1)
         if entry.status in (None, "ok"):
             return
+        outcome = entry.data.get("outcome")
+        if outcome in ("retry", "dead_lettered"):  # the framework's own events already said so
+            flow.pending += 1 if outcome == "retry" else 0  # a retry comes back on its queue
+            return
         error = str(entry.data.get("error") or entry.status)
         flow.add("error", error, entry.status)
         if entry.data.get("trigger") == "queue":

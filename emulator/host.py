@@ -23,7 +23,7 @@ from emulator.indexing import index_functions
 from emulator.invocation import Invoker
 from emulator.journal import Journal
 from emulator.queue_trigger import LEASE_S, QueuePoller
-from framework import events
+from framework.runtime import Runtime
 
 log = logging.getLogger("emulator.host")
 
@@ -58,13 +58,17 @@ class Host:
         self.journal = journal
         self.lease_s = lease_s
         #: What runs the functions: the emulator's own worker path, or azure-functions-runtime (3.13+).
-        self.runtime = runtime
+        self.engine: RuntimeName = runtime
         if runtime == "azure":
             check_runtime_available()
         self._functions = functions
         if functions is not None:  # indexed by the caller: the functions still need the host's environment
             os.environ.update({**deployment.local.values, **self.environment})
-        self.invoker = Invoker(storage, config=deployment.host, journal=journal, on_queue_sent=self._queue_sent)
+        #: What the framework uses inside this host's functions: its event sinks, metrics and queue transport.
+        self.runtime = Runtime(sinks=[journal.event_sink] if journal is not None else None)
+        self.invoker = Invoker(
+            storage, config=deployment.host, journal=journal, on_queue_sent=self._queue_sent, runtime=self.runtime
+        )
         self.pollers: dict[str, QueuePoller] = {}
         self.runners: list[Runner] = []
         self._drained = False
@@ -96,9 +100,10 @@ class Host:
     async def start(self) -> None:
         """Index (if not done), then start a poller per enabled queue function and every runner."""
         functions = self.functions
+        self.invoker.transport.bind(asyncio.get_running_loop())
+        self.runtime.set_transport(self.invoker.transport)
         await self.start_runtime()
         if self.journal is not None:
-            events.add_sink(self.journal.event_sink)
             self._log_handler = logs.install(self.journal)
         for fn in functions:
             if fn.trigger.type == "queueTrigger" and not fn.disabled:
@@ -118,10 +123,10 @@ class Host:
 
     async def start_runtime(self) -> None:
         """With ``runtime="azure"``, let azure-functions-runtime index the app (again, as a worker does)."""
-        if self.runtime == "azure" and self.invoker.runtime is None:
+        if self.engine == "azure" and self.invoker.engine is None:
             engine = AzureRuntime(self.deployment.path)
             await engine.start()
-            self.invoker.runtime = engine
+            self.invoker.engine = engine
 
     def summary(self) -> str:
         """A readable list of the functions, their triggers and bindings (as ``func start`` prints)."""
@@ -145,9 +150,9 @@ class Host:
     async def stop(self, timeout: float = 0.0) -> None:
         """Drain (briefly by default), then release clients and the journal sink."""
         await self.drain(timeout)
+        self.runtime.close()
         await self.invoker.close()
         if self.journal is not None:
-            events.remove_sink(self.journal.event_sink)
             if self._log_handler is not None:
                 logs.uninstall(self._log_handler)
                 self._log_handler = None

@@ -26,6 +26,7 @@ MESSAGE_KINDS = (
     "output.routed",
     "message.poison",
     "message.retry",
+    "processing.retry",
     "message.dead_lettered",
 )
 #: How far back ``recent`` looks for matching entries.

@@ -35,13 +35,16 @@ from emulator.azure_runtime import AzureRuntime
 from emulator.converters import ParamType
 from emulator.deployment import HostConfig
 from emulator.functions import BindingInfo, FunctionInfo
+from emulator.host_transport import HostQueueTransport
 from emulator.invocation_context import InvocationContext, RetryContext, TraceContext
 from emulator.journal import InvocationScope, Journal, current_invocation, truncate
 from emulator.storage_io import StorageClients, connection_for
 from emulator.worker_checks import Signature
-from framework.context import correlation_context, current_correlation_id
+from framework.context import correlation_context, current_correlation_id, runtime_context
 from framework.errors import ExchangeError
+from framework.events import Event
 from framework.queues import MessageDecodeError, MessageTooLargeError, encode_body
+from framework.runtime import Runtime
 
 #: One line per invocation (the plain log stream of ``exchange dev --no-tui``).
 fn_log = logging.getLogger("exchange.functions")
@@ -115,17 +118,25 @@ class Invoker:
         config: HostConfig | None = None,
         journal: Journal | None = None,
         on_queue_sent: Callable[[str], None] | None = None,
-        runtime: AzureRuntime | None = None,
+        runtime: Runtime | None = None,
+        engine: AzureRuntime | None = None,
     ) -> None:
         self.storage = storage
         self.config = config or HostConfig()
         self.journal = journal
+        #: The framework runtime the functions run under (event sinks, metrics, queue transport of this host).
+        self.runtime = runtime or Runtime()
+        self.runtime.sinks.add(_note_failure)
         #: Called with a queue name after an output binding sent to it (wakes this host's poller of that queue).
         self.on_queue_sent = on_queue_sent
         #: azure-functions-runtime, when it runs the functions (``--runtime azure``); None: the emulator's own path.
-        self.runtime = runtime
+        self.engine = engine
         self.clients = StorageClients()
         self.tables = tables.Tables()
+        #: Every queue send of this host: output bindings, poison moves, and the framework's (through the runtime).
+        self.transport = HostQueueTransport(
+            self.clients, storage, encoding=self.config.queues.message_encoding, record=self.record, on_sent=self._sent
+        )
         self._executor = ThreadPoolExecutor(max_workers=_thread_count(), thread_name_prefix="exchange-fn")
 
     async def invoke(
@@ -144,7 +155,7 @@ class Invoker:
         invocation_id = str(uuid.uuid4())
         scope = current_invocation.set(InvocationScope(invocation_id, fn.name))
         try:
-            with correlation_context(correlation_id) as cid:
+            with runtime_context(self.runtime), correlation_context(correlation_id) as cid:
                 self._journal_start(fn, invocation_id, cid, details)
                 started = time.perf_counter()
                 result = InvocationResult(invocation_id, fn.name, ok=False, duration_ms=0.0)
@@ -169,8 +180,8 @@ class Invoker:
         """Fill ``result``: arguments in, the call, outputs out; the function's exception is kept, not raised."""
         try:
             inputs, metadata = await self._input_datums(fn, trigger_value, details)
-            if self.runtime is not None:  # azure-functions-runtime converts and calls, as on Azure
-                encoded = await self._call_runtime(fn, self.runtime, inputs, metadata)
+            if self.engine is not None:  # azure-functions-runtime converts and calls, as on Azure
+                encoded = await self._call_runtime(fn, self.engine, inputs, metadata)
             else:
                 encoded = await self._call_here(fn, inputs, metadata, result, details, retry)
             result.outputs, result.http_response, result.http_datum = await self._deliver(fn, encoded, details)
@@ -336,11 +347,7 @@ class Invoker:
             texts = [encode_body(body, encoding) for body in bodies]
         except (MessageTooLargeError, MessageDecodeError) as exc:  # say which function and queue it was for
             raise bindings.BindingError(f"{where}, queue {queue!r}: {exc.message}", hint=exc.hint) from exc
-        ids = await asyncio.gather(*(self.clients.send(conn, queue, text) for text in texts))
-        for body, message_id in zip(bodies, ids, strict=True):
-            self._journal("message.out", function=fn.name, queue=queue, message_id=message_id, body=_text(body))
-        if ids and self.on_queue_sent is not None:
-            self.on_queue_sent(queue)
+        ids = await self.transport.send_texts(conn, queue, texts, [_text(body) for body in bodies])
         return OutputRecord(binding.name, "queue", queue, len(ids))
 
     async def _write_blob(
@@ -354,6 +361,14 @@ class Invoker:
         return OutputRecord(binding.name, "blob", path, int(data is not None))
 
     # -- journal ---------------------------------------------------------------------------------------------
+
+    def _sent(self, queue: str) -> None:
+        if self.on_queue_sent is not None:
+            self.on_queue_sent(queue)
+
+    def record(self, kind: str, **fields: Any) -> None:
+        """Record an entry, tied to the invocation and correlation id in force (callable from any thread)."""
+        self._journal(kind, **fields)
 
     def _journal(self, kind: str, **fields: Any) -> None:
         """Record an entry, tied to the invocation and correlation id in force."""
@@ -386,11 +401,14 @@ class Invoker:
         if result.error is not None:
             data["error"] = f"{type(result.error).__name__}: {result.error}"
             data["traceback"] = truncate("".join(traceback.format_exception(result.error)))
+        failed = _failed_outcome(result)
+        if failed is not None:
+            data["error"], data["outcome"] = failed
         self._journal(
             "invocation.end",
             function=fn.name,
             queue=_trigger_queue(fn),
-            status=_status(result),
+            status="failed" if failed is not None else _status(result),  # data["outcome"] says how
             invocation_id=result.invocation_id,
             correlation_id=cid,
             message_id=details.get("Id"),
@@ -402,6 +420,37 @@ class Invoker:
         await self.clients.close()
         await self.tables.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _note_failure(event: Event) -> None:
+    """A runtime sink: the framework gave up on the message, or scheduled its retry, inside this invocation."""
+    scope = current_invocation.get()
+    if scope is None:
+        return
+    data = event.data
+    if event.kind == "message.dead_lettered":
+        scope.failures.append(f"dead-lettered to {data.get('queue')}: {data.get('error_message')}")
+    elif event.kind == "processing.retry":
+        where = f"on {data['queue']} " if data.get("queue") else ""
+        scope.failures.append(
+            f"retry {data.get('attempt')} scheduled {where}in {data.get('delay_s')} s: {data.get('error_message')}"
+        )
+
+
+def _failed_outcome(result: InvocationResult) -> tuple[str, str] | None:
+    """Why a function that returned normally still failed, and how (``retry``, ``dead_lettered``, ``http``): the
+    framework's verdict, or an HTTP 4xx/5xx answer."""
+    if not result.ok:
+        return None
+    scope = current_invocation.get()
+    if scope is not None and scope.failures:
+        how = "dead_lettered" if any(f.startswith("dead-lettered") for f in scope.failures) else "retry"
+        return "; ".join(scope.failures), how
+    response = result.http_response
+    if response is None or response.status_code < 400:
+        return None
+    body = response.get_body()[:200].decode("utf-8", errors="replace")
+    return (f"HTTP {response.status_code}: {body}" if body else f"HTTP {response.status_code}"), "http"
 
 
 def _trigger_queue(fn: FunctionInfo) -> str | None:

@@ -52,6 +52,9 @@ class InvocationScope:
 
     invocation_id: str
     function: str
+    #: How the framework failed the message inside it (dead-lettered, retry scheduled), filled by the invoker's
+    #: event sink: a function that returned normally after that is journaled as failed.
+    failures: list[str] = field(default_factory=list)
 
 
 #: The invocation in force; framework events emitted inside a function are tied to it.

@@ -237,7 +237,7 @@ class QueuePoller:
         self.stats.poisoned += 1
         body = _readable_body(message.content or "", self.settings.message_encoding)
         hint = hint or f"fix the cause, then `exchange poison replay {self.queue}` puts it back on the queue"
-        await self.invoker.clients.send(self._conn, self.poison_queue, message.content or "")
+        await self.invoker.transport.send_texts(self._conn, self.poison_queue, [message.content or ""])
         log.error(
             "POISON queue %s message %s -> %s: %s\n  body: %s\n  hint: %s",
             self.queue,

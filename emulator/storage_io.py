@@ -11,6 +11,7 @@ import contextlib
 import os
 from typing import TYPE_CHECKING, Any
 
+from framework.queues import send_text_async
 from framework.storage import is_local_endpoint, resolve_connection_string
 
 if TYPE_CHECKING:
@@ -66,17 +67,12 @@ class StorageClients:
             self._blobs[conn] = BlobServiceClient.from_connection_string(conn, **_retry_kwargs(conn, "blob"))
         return self._blobs[conn]
 
-    async def send(self, conn: str, queue: str, text: str) -> str:
-        """Send already-encoded ``text`` to ``queue``, creating the queue if it is missing; the message id."""
-        from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+    async def send(self, conn: str, queue: str, text: str, **options: int) -> str:
+        """Send already-encoded ``text`` to ``queue``, creating the queue if it is missing; the message id.
 
-        client = self.queue(conn, queue)
-        try:
-            return str((await client.send_message(text))["id"])
-        except ResourceNotFoundError:
-            with contextlib.suppress(ResourceExistsError):
-                await client.create_queue()
-        return str((await client.send_message(text))["id"])
+        ``options`` are the SDK's ``visibility_timeout``, ``time_to_live`` and ``timeout``.
+        """
+        return await send_text_async(self.queue(conn, queue), text, **options)
 
     async def read_blob(self, conn: str, path: str) -> tuple[bytes, dict[str, Any]] | None:
         """The content and properties of blob ``container/name``, or None when it does not exist."""

@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "azurite": "exchange_cli.commands.azurite:azurite",
     "check": "exchange_cli.commands.deploy:check",
     "db": "exchange_cli.commands.db:db",
+    "dead-letters": "exchange_cli.commands.dead_letters:dead_letters",
     "demo": "exchange_cli.commands.demo:demo",
     "dev": "exchange_cli.commands.dev:dev",
     "entities": "exchange_cli.commands.inspect:entities",

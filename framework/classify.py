@@ -1,4 +1,4 @@
-"""Error classification: validation, transient (a service hiccup) or unexpected.
+"""Error classification: validation, infrastructure (a storage fault), transient (a service hiccup) or unexpected.
 
 Azure SDK and SQLAlchemy errors are recognised without importing either: if a library was never imported, none of
 its errors can have been raised.
@@ -13,8 +13,10 @@ from framework.errors import (
     DatabaseUnavailableError,
     MessageFormatError,
     ProcessorValidationError,
+    StorageUnavailableError,
     WriteConflictError,
 )
+from framework.faults import Fault, fault_of
 
 
 class ErrorCategory(StrEnum):
@@ -24,6 +26,9 @@ class ErrorCategory(StrEnum):
     VALIDATION = "validation"
     #: A service did not answer or answered "try later"; trying again may help.
     TRANSIENT = "transient"
+    #: The database or storage failed in a way :func:`framework.faults.fault_of` names (disk full, read-only,
+    #: locked, refused, timeout, permission): not the message's fault, so the message is kept on its queue.
+    INFRASTRUCTURE = "infrastructure"
     #: A bug or an unforeseen condition.
     UNEXPECTED = "unexpected"
     #: The processor returned a failed result (its ``can_retry`` decides).
@@ -62,6 +67,16 @@ def classify(error: BaseException) -> ErrorCategory:
     """The category of ``error``."""
     if isinstance(error, ProcessorValidationError | MessageFormatError):
         return ErrorCategory.VALIDATION
+    if storage_fault(error) is not None:
+        return ErrorCategory.INFRASTRUCTURE
     if is_transient(error):
         return ErrorCategory.TRANSIENT
     return ErrorCategory.UNEXPECTED
+
+
+def storage_fault(error: BaseException) -> Fault | None:
+    """The storage fault behind ``error``; an unreachable database or storage account counts as refused."""
+    found = fault_of(error)
+    if found is None and isinstance(error, DatabaseUnavailableError | StorageUnavailableError):
+        return Fault.CONNECTION_REFUSED
+    return found

@@ -10,7 +10,10 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
+
+if TYPE_CHECKING:
+    from framework.runtime import Runtime
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -19,6 +22,28 @@ R = TypeVar("R")
 _tenant_id: ContextVar[str | None] = ContextVar("exchange_tenant_id", default=None)
 #: The id that ties together everything done for one message, across operations, threads and stages.
 _correlation_id: ContextVar[str | None] = ContextVar("exchange_correlation_id", default=None)
+#: The runtime (event sinks, metrics, queue transport) of the host running the current code; None: the default.
+_runtime: ContextVar[Runtime | None] = ContextVar("exchange_runtime", default=None)
+
+
+def current_runtime() -> Runtime:
+    """The runtime in force: the host's (set by :func:`runtime_context`), else the process's default."""
+    runtime = _runtime.get()
+    if runtime is None:
+        from framework.runtime import default_runtime
+
+        return default_runtime()
+    return runtime
+
+
+@contextmanager
+def runtime_context(runtime: Runtime) -> Iterator[Runtime]:
+    """Run the block (and threads started from it with ``copy_context``) under ``runtime``."""
+    token = _runtime.set(runtime)
+    try:
+        yield runtime
+    finally:
+        _runtime.reset(token)
 
 
 def current_tenant_id() -> str | None:

@@ -3,20 +3,21 @@
 This is the one seam through which a host (the emulator, a test, a log shipper) learns what happens inside a
 processor: operations starting and ending, entities persisted, state transitions, outputs routed, errors, retries
 and dead letters. Sinks are plain callables; with none installed, events go to the ``framework.events`` logger at
-DEBUG level. A sink must be fast and must not raise: the emulator's sink only appends to an in-memory buffer.
+DEBUG level. Sinks belong to the runtime in force (:mod:`framework.runtime`), so two hosts in one process each see
+only their own events. A sink must be fast and must not raise: the emulator's sink only appends to a buffer.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from framework.context import current_correlation_id, current_tenant_id
+from framework.context import current_correlation_id, current_runtime, current_tenant_id
+from framework.runtime import Sink
 
 EventKind = Literal[
     "operation.start",
@@ -31,11 +32,7 @@ EventKind = Literal[
     "message.completed",
 ]
 
-Sink = Callable[["Event"], None]
-
 _log = logging.getLogger("framework.events")
-_sinks: list[Sink] = []
-_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -65,37 +62,36 @@ class Event:
 
 
 def add_sink(sink: Sink) -> None:
-    """Send every event from now on to ``sink`` too."""
-    with _lock:
-        _sinks.append(sink)
+    """Send every event of the runtime in force from now on to ``sink`` too."""
+    current_runtime().sinks.add(sink)
 
 
 def remove_sink(sink: Sink) -> None:
-    """Stop sending events to ``sink``."""
-    with _lock:
-        if sink in _sinks:
-            _sinks.remove(sink)
+    """Stop sending the runtime's events to ``sink``."""
+    current_runtime().sinks.remove(sink)
 
 
 @contextmanager
 def capture() -> Iterator[list[Event]]:
-    """Collect the events emitted inside the block (for tests and tools)."""
+    """Collect the events emitted inside the block under the runtime in force (for tests and tools)."""
     seen: list[Event] = []
-    add_sink(seen.append)
+    sinks = current_runtime().sinks
+    sinks.add(seen.append)
     try:
         yield seen
     finally:
-        remove_sink(seen.append)
+        sinks.remove(seen.append)
 
 
 def emit(kind: EventKind, **data: Any) -> Event:
     """Publish an event, stamped with the current correlation id and tenant."""
     event = Event(kind, data, current_correlation_id(), current_tenant_id())
-    if not _sinks:
+    sinks = current_runtime().sinks.snapshot()
+    if not sinks:
         if _log.isEnabledFor(logging.DEBUG):
             _log.debug("%s %s", kind, data)
         return event
-    for sink in list(_sinks):
+    for sink in sinks:
         try:
             sink(event)
         except Exception:  # a broken sink must never break processing

@@ -27,6 +27,10 @@ class Failure:
     processor: str
     #: A stable code for the failure, when there is one.
     error_code: str | None = None
+    #: The storage fault behind it (``disk_full``, ``read_only``, ...; see :mod:`framework.faults`), if any.
+    fault: str | None = None
+    #: The queue the message came from (its processor's ``source_queue``), if known.
+    source_queue: str | None = None
     #: When it failed (UTC).
     failed_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
@@ -40,5 +44,7 @@ class Failure:
             "retryable": self.retryable,
             "attempts": self.attempt,
             "processor": self.processor,
+            "fault": self.fault,
+            "source_queue": self.source_queue,
             "failed_at": self.failed_at.isoformat(),
         }

@@ -151,8 +151,6 @@ class Message:
                 routing=data.get("routing"),
             )
         except (TypeError, ValueError, AttributeError) as exc:
-            if isinstance(exc, MessageFormatError):
-                raise
             raise MessageFormatError(f"Malformed message envelope: {exc}", hint="check the sender") from exc
 
     @classmethod

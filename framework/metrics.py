@@ -1,6 +1,7 @@
 """An in-process metrics registry: per-operation counts, failures and durations.
 
-Tests and tools read it with ``registry.snapshot()``; nothing is exported anywhere. Thread-safe.
+Each :class:`framework.runtime.Runtime` owns one :class:`MetricsRegistry`; ``registry`` reads and writes the one of
+the runtime in force. Tests and tools read it with ``registry.snapshot()``; nothing is exported anywhere.
 """
 
 from __future__ import annotations
@@ -67,5 +68,27 @@ class MetricsRegistry:
             self._stats.clear()
 
 
-#: The process-wide registry that ``@operation`` and the handler record into.
-registry = MetricsRegistry()
+class _CurrentRegistry:
+    """The metrics of the runtime in force (:func:`framework.context.current_runtime`): holds no state itself."""
+
+    def record(self, name: str, duration_ms: float, ok: bool) -> None:
+        """Add one finished call of ``name``."""
+        _current().record(name, duration_ms, ok)
+
+    def snapshot(self) -> dict[str, dict[str, Any]]:
+        """Every operation's figures, as plain dicts (a copy)."""
+        return _current().snapshot()
+
+    def reset(self) -> None:
+        """Forget everything (tests call this)."""
+        _current().reset()
+
+
+def _current() -> MetricsRegistry:
+    from framework.context import current_runtime
+
+    return current_runtime().metrics
+
+
+#: What ``@operation`` and the handler record into: the current runtime's registry.
+registry = _CurrentRegistry()

@@ -25,18 +25,32 @@ R = TypeVar("R")
 _log = logging.getLogger("framework.operation")
 
 
+class _Outcome:
+    """What the tracked call returned: a failed ProcessingResult makes a failed operation, as a raise does."""
+
+    def __init__(self) -> None:
+        self.error: str | None = None
+
+    def returned(self, value: R) -> R:
+        if getattr(value, "success", None) is False and hasattr(value, "error_message"):
+            self.error = str(getattr(value, "error_code", None) or getattr(value, "error_message", None) or "failed")
+        return value
+
+
 @contextmanager
-def _tracked(name: str) -> Iterator[None]:
+def _tracked(name: str) -> Iterator[_Outcome]:
     """Run the block as operation ``name``: log, emit and record its start, end and duration."""
     with correlation_context() as correlation_id:
         _log.debug("operation %s started [%s]", name, correlation_id)
         events.emit("operation.start", operation=name)
         start = time.perf_counter()
         ok = False
+        outcome = _Outcome()
         error: str | None = None
         try:
-            yield
-            ok = True
+            yield outcome
+            error = outcome.error
+            ok = error is None
         except BaseException as exc:
             error = type(exc).__name__
             raise
@@ -69,15 +83,15 @@ def operation(name: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
 
             @functools.wraps(fn)
             async def async_wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
-                with _tracked(name):
-                    return await async_fn(*args, **kwargs)
+                with _tracked(name) as outcome:
+                    return outcome.returned(await async_fn(*args, **kwargs))
 
             return cast(Callable[P, R], async_wrapper)
 
         @functools.wraps(fn)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            with _tracked(name):
-                return fn(*args, **kwargs)
+            with _tracked(name) as outcome:
+                return outcome.returned(fn(*args, **kwargs))
 
         return wrapper
 

@@ -16,6 +16,7 @@ from framework.errors import ConfigurationError, ExchangeError
 
 if TYPE_CHECKING:
     from azure.storage.queue import QueueClient
+    from azure.storage.queue.aio import QueueClient as AsyncQueueClient
 
 Encoding = Literal["base64", "none"]
 
@@ -92,7 +93,10 @@ def ensure_queue(client: QueueClient) -> None:
 
 
 def send_text(client: QueueClient, text: str, *, create: bool = True, **kwargs: object) -> str:
-    """Send already-encoded ``text``; on a missing queue, create it and send again. Returns the message id."""
+    """Send already-encoded ``text``; on a missing queue, create it and send again. Returns the message id.
+
+    The one send-with-create of exchange, with its async twin :func:`send_text_async` (the host's clients).
+    """
     from azure.core.exceptions import ResourceNotFoundError
 
     try:
@@ -102,3 +106,15 @@ def send_text(client: QueueClient, text: str, *, create: bool = True, **kwargs: 
             raise
     ensure_queue(client)
     return str(client.send_message(text, **kwargs)["id"])  # type: ignore[arg-type]
+
+
+async def send_text_async(client: AsyncQueueClient, text: str, **kwargs: object) -> str:
+    """:func:`send_text` for an async client."""
+    from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+
+    try:
+        return str((await client.send_message(text, **kwargs))["id"])  # type: ignore[arg-type]
+    except ResourceNotFoundError:
+        with contextlib.suppress(ResourceExistsError):
+            await client.create_queue()
+    return str((await client.send_message(text, **kwargs))["id"])  # type: ignore[arg-type]

@@ -16,9 +16,15 @@ ARROWS = {
     "output.routed": "OUT",
     "message.poison": "PSN",
     "message.retry": "RTY",
+    "processing.retry": "RTY",
     "message.dead_lettered": "DLQ",
 }
-OUTGOING = {"message.out", "output.routed", "message.dead_lettered"}
+OUTGOING = {"message.out", "output.routed", "message.dead_lettered", "processing.retry"}
+
+
+def _sent_twice(entry: Any) -> bool:
+    """A processor's queue output: the host journaled its send as ``message.out`` (with the body) already."""
+    return bool(entry.kind == "output.routed" and entry.data.get("handler") == "queue" and entry.data.get("ok", True))
 
 
 def _line(entry: Any) -> str:
@@ -31,6 +37,7 @@ def _line(entry: Any) -> str:
     why = data.get("reason") or data.get("error")
     if not why and data.get("error_type"):  # a dead letter: the framework's failure
         why = f"{data['error_type']}: {data.get('error_message') or ''}".rstrip(": ")
+    why = why or data.get("error_message")
     reason = f"  reason: {why}" if why else ""
     return f"{entry.at:%H:%M:%S} {ARROWS.get(entry.kind, entry.kind)} {where}{count}{status}  {body[:120]}{reason}"
 
@@ -66,12 +73,14 @@ def messages(
         "function": function,
         "correlation_id": correlation_id,
     }
-    shown = recent(journal, limit, **filters)
+    shown = [e for e in recent(journal, limit, **filters) if not _sent_twice(e)]
     for entry in shown:
         click.echo(json.dumps(entry.to_dict()) if as_json else _line(entry))
     if follow:
         try:
             for entry in tail(journal, (shown[-1].id or 0) if shown else journal.last_id(), **filters):
+                if _sent_twice(entry):
+                    continue
                 click.echo(json.dumps(entry.to_dict()) if as_json else _line(entry))
         except KeyboardInterrupt:
             return

@@ -9,7 +9,8 @@ from exchange_cli.tui.rows import StreamRow
 from exchange_cli.tui.stream_table import StreamTable
 
 _STATUS_STYLE = {"ok": "green", "sent": "cyan", "received": "blue", "error": "bold red", "timeout": "bold red",
-                 "poison": "bold red", "dead-lettered": "red", "retrying": "yellow", "retry": "yellow"}  # fmt: skip
+                 "poison": "bold red", "dead-lettered": "red", "retrying": "yellow", "retry": "yellow",
+                 "failed": "bold red"}  # fmt: skip
 
 
 class MessagesView(StreamTable[StreamRow]):

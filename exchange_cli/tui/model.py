@@ -104,9 +104,9 @@ class LiveModel:
         elif kind == "invocation.end" and entry.function:
             self._end(entry)
             batch.functions_changed = True
-        elif kind == "message.out" and entry.function and entry.queue:
-            self.edge(f"fn:{entry.function}", queue_node(entry.queue)).add(at)
-        elif kind == "output.routed" and entry.function:
+        elif kind == "message.out" and entry.function and entry.queue and not entry.queue.startswith("dead-letter"):
+            self.edge(f"fn:{entry.function}", queue_node(entry.queue)).add(at)  # dead letters: their own edge
+        elif kind == "output.routed" and entry.function and not _sent_by_host(entry):
             self._routed(entry, at)
         elif kind == "message.poison" and entry.queue:
             poison = str(data.get("poison_queue") or f"{entry.queue}-poison")
@@ -155,3 +155,8 @@ class LiveModel:
         count = entry.data.get("count")
         ok = bool(entry.data.get("ok", True))
         self.edge(f"fn:{entry.function}", target).add(at, count if isinstance(count, int) else 1, error=not ok)
+
+
+def _sent_by_host(entry: JournalEntry) -> bool:
+    """A processor's queue output that the host's transport sent, and journaled as ``message.out`` already."""
+    return entry.data.get("handler") == "queue" and bool(entry.data.get("ok", True))

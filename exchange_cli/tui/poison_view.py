@@ -1,4 +1,5 @@
-"""The Poison view: what sits in the poison queues, why it failed, and replay or delete."""
+"""The Poison view: every given-up message of the pipeline (the framework's dead letters and the host's poison
+queues, as ``exchange dead-letters`` lists them), why it failed, and replay or delete."""
 
 from __future__ import annotations
 
@@ -16,14 +17,12 @@ from textual.widgets import DataTable, Static
 from exchange_cli.tui.render import json_or_text
 
 if TYPE_CHECKING:
-    from emulator.queue_ops import QueuedMessage
+    from emulator.dead_letters import DeadLetter
     from exchange_cli.tui.target import TuiTarget
-
-Poisoned = tuple[str, "QueuedMessage"]  # (source queue, message in its poison queue)
 
 
 class PoisonView(Vertical):
-    """Peeks the poison queue of every queue the pipeline uses; ``r`` replays, ``d`` deletes."""
+    """Peeks the dead-letter and poison queues of the pipeline's queues; ``r`` replays, ``d`` deletes."""
 
     DEFAULT_CSS = """
     PoisonView > DataTable { height: 1fr; }
@@ -39,13 +38,13 @@ class PoisonView(Vertical):
                  **kwargs: Any) -> None:  # fmt: skip
         super().__init__(**kwargs)
         self.target = target
-        self.queues = queues  # the source queues to look at (their poison queues are peeked)
-        self.reasons = reasons  # (queue, body) -> why it failed, from the journal
-        self.poisoned: list[Poisoned] = []
+        self.queues = queues  # the pipeline's queues: given-up messages that came from (or sit in) them are shown
+        self.reasons = reasons  # (queue, body) -> why a poison message failed, from the journal
+        self.poisoned: list[DeadLetter] = []
 
     def compose(self) -> ComposeResult:
         table: DataTable[Any] = DataTable(cursor_type="row", zebra_stripes=True)
-        table.add_columns("queue", "message id", "dq", "inserted", "body")
+        table.add_columns("from", "kind", "id", "inserted", "reason")
         yield table
         with VerticalScroll():
             note = "" if self.target.storage else "No running host: poison queues cannot be read."
@@ -58,73 +57,91 @@ class PoisonView(Vertical):
 
     @work(thread=True, exclusive=True, group="poison")
     def _load(self, storage: str, queues: list[str]) -> None:
-        from emulator.queue_ops import peek, poison_queue_name
+        from emulator.dead_letters import list_dead_letters
         from framework.errors import ExchangeError
 
+        wanted = set(queues)
         try:
-            found = [(q, m) for q in queues for m in peek(storage, poison_queue_name(q), self.target.encoding)]
+            found = [
+                letter
+                for letter in list_dead_letters(storage, self.target.encoding)
+                if letter.source_queue in wanted or letter.queue in wanted
+            ]
         except ExchangeError as error:  # storage stopped: say so here and try again at the next reload
             note = Text(f"{error.message} {error.hint or ''}", style="red")
             self.app.call_from_thread(self.query_one("#poison-detail", Static).update, note)
             return
         self.app.call_from_thread(self._show, found)
 
-    def _show(self, found: list[Poisoned]) -> None:
+    def _reason(self, letter: DeadLetter) -> str:
+        if letter.failure:
+            return letter.reason
+        return self.reasons(letter.source_queue or "", letter.original) or "reason unknown (not in the journal)"
+
+    def _show(self, found: list[DeadLetter]) -> None:
         self.poisoned = found
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
-        for queue, msg in found:
-            inserted = msg.inserted_on.strftime("%H:%M:%S") if msg.inserted_on else ""
-            table.add_row(queue, msg.id[:13], str(msg.dequeue_count), inserted, msg.body[:60], key=msg.id)
+        for letter in found:
+            inserted = letter.inserted_on.strftime("%H:%M:%S") if letter.inserted_on else ""
+            table.add_row(
+                letter.source_queue or "?",
+                letter.kind,
+                letter.id[:13],
+                inserted,
+                self._reason(letter)[:60],
+                key=letter.id,
+            )
         if found:
             table.move_cursor(row=min(row, len(found) - 1), animate=False)
             self._detail(table.cursor_row)
         else:
-            self.query_one("#poison-detail", Static).update(Text("No poison messages.", style="dim"))
+            self.query_one("#poison-detail", Static).update(Text("No dead letters, no poison messages.", style="dim"))
 
     def _detail(self, index: int) -> None:
-        queue, msg = self.poisoned[index]
-        body = json_or_text(msg.body)
-        why = Text(self.reasons(queue, msg.body) or "reason unknown (not in the journal)", style="red")
-        head = Text(f"{queue}-poison · {msg.id} · dequeued {msg.dequeue_count} times", style="bold")
-        self.query_one("#poison-detail", Static).update(Group(head, why, body))
+        letter = self.poisoned[index]
+        why = Text(self._reason(letter), style="red")
+        attempts = letter.failure.get("attempts")
+        tries = f" · {attempts} attempt(s)" if attempts else ""
+        head = Text(f"{letter.queue} · {letter.id} · from {letter.source_queue or '?'}{tries}", style="bold")
+        self.query_one("#poison-detail", Static).update(Group(head, why, json_or_text(letter.original)))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if 0 <= event.cursor_row < len(self.poisoned):
             self._detail(event.cursor_row)
 
-    def _chosen(self) -> Poisoned | None:
+    def _chosen(self) -> DeadLetter | None:
         index = self.query_one(DataTable).cursor_row
         return self.poisoned[index] if 0 <= index < len(self.poisoned) else None
 
     def action_replay(self) -> None:
         if (chosen := self._chosen()) is not None and self.target.storage:
-            self._act("replay", self.target.storage, *chosen)
+            self._act("replay", self.target.storage, chosen)
 
     def action_delete(self) -> None:
         if (chosen := self._chosen()) is not None and self.target.storage:
-            self._act("delete", self.target.storage, *chosen)
+            self._act("delete", self.target.storage, chosen)
 
     def action_reload(self) -> None:
         self.reload()
 
     @work(thread=True, group="poison-act")
-    def _act(self, what: str, storage: str, queue: str, msg: QueuedMessage) -> None:
-        from emulator.queue_ops import delete, poison_queue_name, replay
+    def _act(self, what: str, storage: str, letter: DeadLetter) -> None:
+        from emulator import dead_letters
         from framework.errors import ExchangeError
 
         try:
             if what == "replay":
-                done = replay(storage, queue, message_id=msg.id) > 0
+                dead_letters.replay(storage, letter.id, self.target.encoding)
             else:
-                done = delete(storage, poison_queue_name(queue), msg.id)
+                dead_letters.delete(storage, letter.id)
         except ExchangeError as error:
             self.app.call_from_thread(
                 self.notify, f"Not {'replayed' if what == 'replay' else 'deleted'}: {error.message}", severity="error"
             )
             return
         verb = "replayed to" if what == "replay" else "deleted from"
-        text = f"Message {msg.id[:8]} {verb} {queue if what == 'replay' else poison_queue_name(queue)}"
-        self.app.call_from_thread(self.notify, text if done else f"Message {msg.id[:8]} is no longer there")
+        text = f"Message {letter.id[:8]} {verb} {letter.source_queue if what == 'replay' else letter.queue}"
+        self.app.call_from_thread(self.notify, text)
         self.app.call_from_thread(self.reload)

@@ -12,6 +12,7 @@ STREAM_KINDS = {
     "message.in": "in",
     "message.out": "out",
     "message.retry": "retry",
+    "processing.retry": "retry",
     "message.poison": "poison",
     "message.dead_lettered": "dead",
     "invocation.end": "done",

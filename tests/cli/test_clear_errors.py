@@ -18,6 +18,8 @@ from emulator.journal import Journal
 from exchange_cli.main import cli
 from framework.storage import dev_connection_string
 
+pytestmark = pytest.mark.subprocess
+
 APP = "import azure.functions as func\n\napp = func.FunctionApp()\n"
 
 

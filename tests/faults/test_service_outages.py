@@ -167,27 +167,32 @@ class Archive(ProcessorInterface):
         return result
 
 
-def test_an_output_folder_that_cannot_be_written_is_named_and_the_message_dead_lettered(
+def test_an_output_folder_that_cannot_be_written_is_named_and_the_message_kept_on_its_queue(
     tmp_path: Path, storage_env: str, queue_name: str
 ) -> None:
-    """Tests run as root, which ignores permission bits: a folder below a regular file is unwritable for anyone."""
+    """Tests run as root, which ignores permission bits: a folder below a regular file is unwritable for anyone.
+
+    Not the message's fault: retried through its queue first (a full disk or a missing mount may come back), then
+    raised to the host so the message stays on its queue, never dead-lettered."""
+    from framework import ServiceOutageError
+
     blocker = tmp_path / "archive"
     blocker.write_text("a file where the archive folder should be")
     config = ProcessorConfig(
         processor_name="archive",
         tenant_id="acme",
         dead_letter_queue=queue_name,
+        source_queue=f"{queue_name}-in",
         retry_policy=RetryPolicy(max_attempts=2, base_delay_s=0, jitter=False),
         enable_state_tracking=False,
         atomic_attempts=False,
     )
     handler = create_processor_handler(processor=Archive(blocker / "2026"), config=config)
 
-    result = handler.execute(Message(payload={"id": "o-1"}))
-
-    assert not result.success
-    assert str(blocker / "2026") in (result.error_message or "")
-    [letter] = queue_texts(storage_env, queue_name)
-    dead = json.loads(letter)
-    assert dead["original"]["payload"] == {"id": "o-1"}
-    assert dead["failure"]["attempts"] == 2  # retried first: a full disk or a missing mount may come back
+    first = handler.execute(message := Message(payload={"id": "o-1"}))
+    assert not first.success and str(blocker / "2026") in (first.error_message or "")
+    assert first.processing_metadata["retry_scheduled"]["queue"] == f"{queue_name}-in"
+    message.retry_count = 1
+    with pytest.raises(ServiceOutageError, match="stays on its queue"):
+        handler.execute(message)
+    assert queue_texts(storage_env, queue_name) == []

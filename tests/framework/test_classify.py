@@ -7,16 +7,26 @@ import sqlalchemy.exc
 from azure.core.exceptions import HttpResponseError, ServiceRequestError
 
 from framework import DatabaseUnavailableError, MessageFormatError, ProcessorValidationError
-from framework.classify import ErrorCategory, classify
+from framework.classify import ErrorCategory, classify, storage_fault
+from framework.faults import Fault
+
+
+@pytest.mark.parametrize(
+    ("error", "fault"),
+    [
+        (ConnectionResetError("reset"), Fault.CONNECTION_REFUSED),
+        (TimeoutError("slow"), Fault.TIMEOUT),
+        (ServiceRequestError("no route"), Fault.CONNECTION_REFUSED),
+        (DatabaseUnavailableError("db down"), Fault.CONNECTION_REFUSED),
+    ],
+)
+def test_unreachable_services_are_infrastructure_faults(error: Exception, fault: Fault) -> None:
+    assert classify(error) is ErrorCategory.INFRASTRUCTURE and storage_fault(error) is fault
 
 
 @pytest.mark.parametrize(
     "error",
     [
-        ConnectionResetError("reset"),
-        TimeoutError("slow"),
-        ServiceRequestError("no route"),
-        DatabaseUnavailableError("db down"),
         sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception("server closed the connection")),
         sqlalchemy.exc.IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed")),
     ],
@@ -26,9 +36,10 @@ def test_service_hiccups_are_transient(error: Exception) -> None:
 
 
 def test_http_status_decides_for_azure_response_errors() -> None:
-    busy, missing = HttpResponseError("busy"), HttpResponseError("missing")
-    busy.status_code, missing.status_code = 503, 404
-    assert (classify(busy), classify(missing)) == (ErrorCategory.TRANSIENT, ErrorCategory.UNEXPECTED)
+    busy, missing, denied = HttpResponseError("busy"), HttpResponseError("missing"), HttpResponseError("denied")
+    busy.status_code, missing.status_code, denied.status_code = 503, 404, 403
+    assert (classify(busy), classify(missing)) == (ErrorCategory.INFRASTRUCTURE, ErrorCategory.UNEXPECTED)
+    assert (storage_fault(busy), storage_fault(denied)) == (Fault.TIMEOUT, Fault.PERMISSION)
 
 
 def test_message_errors_are_validation_and_bugs_are_unexpected() -> None:

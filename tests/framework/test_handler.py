@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from handler_support import Flaky, Returns, gaps
+from handler_support import Flaky, QueueHost, Returns, gaps
 
 from emulator.pytest_plugin import QueueMessageSeen
 from framework import (
@@ -43,7 +43,7 @@ def dead_letters(queue_name: str) -> str:
 def make_handler(
     processor_context: ProcessorContext, dead_letters: str, storage_env: str
 ) -> Callable[..., ProcessorHandler]:
-    def make(processor: Any, sleep: Callable[[float], None] | None = None, **config: Any) -> ProcessorHandler:
+    def make(processor: Any, **config: Any) -> ProcessorHandler:
         settings: dict[str, Any] = {
             "processor_name": "test-proc",
             "tenant_id": "acme",
@@ -51,8 +51,7 @@ def make_handler(
             "dead_letter_queue": dead_letters,
             **config,
         }
-        extra = {"sleep": sleep} if sleep else {}
-        return ProcessorHandler(processor, ProcessorConfig(**settings), processor_context, **extra)
+        return ProcessorHandler(processor, ProcessorConfig(**settings), processor_context)
 
     return make
 
@@ -80,24 +79,44 @@ def test_success_persists_tracks_states_and_records_metrics(
     assert registry.snapshot()["processor.test-proc"]["count"] == 1
 
 
-def test_transient_errors_are_retried_with_real_exponential_spacing(
-    make_handler: Callable[..., ProcessorHandler], processor_context: ProcessorContext
+@pytest.fixture
+def source(queue_name: str) -> str:
+    return f"{queue_name}-src"
+
+
+def enqueue(storage: str, queue: str, message: Message) -> None:
+    from framework.transport import StorageQueueTransport
+
+    transport = StorageQueueTransport()
+    transport.send(queue, message.to_json(), connection=storage)
+    transport.close()
+
+
+def test_retries_ride_the_queue_spaced_as_the_policy_says_with_nothing_held_in_between(
+    make_handler: Callable[..., ProcessorHandler], processor_context: ProcessorContext, source: str, storage_env: str
 ) -> None:
     processor = Flaky(2, TimeoutError("slow service"))
-    policy = RetryPolicy(max_attempts=3, base_delay_s=0.15, multiplier=2, max_delay_s=1, jitter=False)
-    message = Message(payload={"id": "O-2"})
+    policy = RetryPolicy(max_attempts=3, base_delay_s=1, multiplier=2, max_delay_s=10, jitter=False)
+    message = Message(payload={"id": "O-2"}, tenant_id="acme")
+    enqueue(storage_env, source, message)
+    handler = make_handler(processor, retry_policy=policy, source_queue=source)
 
-    result = make_handler(processor, retry_policy=policy).execute(message)
+    with capture() as seen:
+        host = QueueHost(handler, storage_env, source).run()
 
-    assert result.success and message.retry_count == 2
-    first, second = gaps(processor.calls)
-    assert 0.15 <= first < 0.15 + 0.12 and 0.30 <= second < 0.30 + 0.12
+    assert [count for _, count in host.delivered] == [0, 1, 2] and host.raised == []
+    first, second = gaps([at for at, _ in host.delivered])
+    assert 1.0 <= first < 1.0 + 0.9 and 2.0 <= second < 2.0 + 0.9  # the queue's delay, whole seconds
+    assert len(processor.calls) == 3  # one call per delivery: no attempt ran inside another's invocation
+    assert [e.data["delay_s"] for e in seen if e.kind == "processing.retry"] == [1, 2]
     assert states(processor_context, message) == [
         "received",
         "processing",
         "retrying",
+        "received",
         "processing",
         "retrying",
+        "received",
         "processing",
         "completed",
     ]
@@ -109,38 +128,93 @@ def test_transient_errors_are_retried_with_real_exponential_spacing(
     ]
 
 
-def test_backoff_is_capped_and_exhausted_retries_dead_letter_original_and_failure(
+def test_a_retry_keeps_ids_counts_attempts_and_retry_after_is_honoured_up_to_the_cap(
+    make_handler: Callable[..., ProcessorHandler], source: str, storage_env: str, queue_reader: Reader
+) -> None:
+    later = Returns(lambda: ProcessingResult.create_failure("partner busy", retry_after_seconds=300))
+    policy = RetryPolicy(max_attempts=3, base_delay_s=1, max_delay_s=600, jitter=False)
+    message = Message(payload={"id": "O-9"})
+
+    result = make_handler(later, retry_policy=policy, source_queue=source).execute(message)
+
+    assert not result.success and result.can_retry and result.retry_after_seconds == 300
+    assert result.processing_metadata["retry_scheduled"] == {"queue": source, "delay_s": 300}
+    assert queue_reader(source) == []  # invisible for 300 s: nothing waits for it, no thread, no lease
+    from framework.transport import MAX_DELAY_S, send_options
+
+    assert send_options(30 * 24 * 3600, {})["visibility_timeout"] == MAX_DELAY_S == 7 * 24 * 3600
+
+
+def test_exhausted_retries_of_a_bug_dead_letter_the_original_with_its_failure(
     make_handler: Callable[..., ProcessorHandler],
     processor_context: ProcessorContext,
     dead_letters: str,
+    source: str,
+    storage_env: str,
     queue_reader: Reader,
 ) -> None:
-    slept: list[float] = []
-    policy = RetryPolicy(max_attempts=4, base_delay_s=0.1, multiplier=2, max_delay_s=0.25, jitter=False)
-    message = Message(payload={"id": "O-3"}, metadata={"operation": "x"})
+    policy = RetryPolicy(max_attempts=3, base_delay_s=1, multiplier=2, max_delay_s=1, jitter=False)
+    message = Message(payload={"id": "O-3"}, metadata={"operation": "x"}, tenant_id="acme")
+    enqueue(storage_env, source, message)
+    handler = make_handler(Flaky(99, RuntimeError("bug in the mapping")), retry_policy=policy, source_queue=source)
 
     with capture() as seen:
-        result = make_handler(Flaky(99), sleep=slept.append, retry_policy=policy).execute(message)
+        host = QueueHost(handler, storage_env, source).run()
 
-    assert slept == [0.1, 0.2, 0.25]
-    assert not result.success and result.can_retry
+    assert [count for _, count in host.delivered] == [0, 1, 2]
     [letter] = queue_reader(dead_letters)
     body = letter.json()
     assert body["original"]["message_id"] == message.message_id and body["original"]["payload"] == {"id": "O-3"}
     original, _ = read_dead_letter(letter.text)
-    assert original == message  # the whole message, ready to replay (retry_count says how often it was retried)
+    assert original is not None and original.retry_count == 2 and original.correlation_id == message.correlation_id
     failure = body["failure"]
     assert (failure["error_type"], failure["attempts"], failure["processor"], failure["category"]) == (
-        "ConnectionError",
-        4,
+        "RuntimeError",
+        3,
         "test-proc",
-        "transient",
+        "unexpected",
     )
-    assert failure["error_message"] == "ConnectionError: database went away" and failure["failed_at"]
+    assert failure["source_queue"] == source and failure["failed_at"]
+    assert failure["error_message"] == "RuntimeError: bug in the mapping"
     assert states(processor_context, message)[-2:] == ["failed", "dead_lettered"]
     kinds = [e.kind for e in seen]
-    assert kinds.count("processing.retry") == 3 and kinds.count("processing.error") == 4
-    assert "message.dead_lettered" in kinds
+    assert kinds.count("processing.retry") == 2 and kinds.count("processing.error") == 3
+    assert [e.data["delay_s"] for e in seen if e.kind == "processing.retry"] == [1, 1]  # capped
+
+
+def test_exhausted_transient_failures_stay_on_the_queue_for_the_host_never_dead_lettered(
+    make_handler: Callable[..., ProcessorHandler],
+    dead_letters: str,
+    source: str,
+    storage_env: str,
+    queue_reader: Reader,
+) -> None:
+    from framework.errors import ServiceOutageError
+
+    policy = RetryPolicy(max_attempts=2, base_delay_s=1, jitter=False)
+    handler = make_handler(Flaky(99), retry_policy=policy, source_queue=source)
+
+    first = handler.execute(message := Message(payload={"id": "O-4"}))
+    assert first.processing_metadata["retry_scheduled"]["queue"] == source
+    message.retry_count = 1
+    with pytest.raises(ServiceOutageError, match="stays on its queue"):
+        handler.execute(message)
+    assert queue_reader(dead_letters) == []
+
+
+def test_without_a_source_queue_a_queued_message_is_left_to_the_host_and_an_http_one_to_its_caller(
+    make_handler: Callable[..., ProcessorHandler], dead_letters: str, queue_reader: Reader
+) -> None:
+    from framework import MessageType
+
+    processor = Returns(lambda: ProcessingResult.create_failure("try later"))
+    handler = make_handler(processor)
+    with pytest.raises(ProcessingFailedError, match="visibilityTimeout"):
+        handler.execute(Message(payload={"id": "1"}))
+    http = handler.execute(Message(payload={"id": "2"}, message_type=MessageType.HTTP))
+
+    assert not http.success and http.can_retry and http.retry_after_seconds == FAST.delay_for(1)
+    assert processor.calls == 2 and queue_reader(dead_letters) == []
 
 
 def test_invalid_message_is_dead_lettered_without_processing_or_retry(
@@ -162,20 +236,21 @@ def test_invalid_message_is_dead_lettered_without_processing_or_retry(
 
 
 def test_processor_can_retry_false_and_non_retryable_results_are_not_retried(
-    make_handler: Callable[..., ProcessorHandler],
+    make_handler: Callable[..., ProcessorHandler], source: str
 ) -> None:
     class NoRetry(Flaky):
         def can_retry(self, error: Exception) -> bool:
             return not isinstance(error, ValueError)
 
     refuses = NoRetry(99, ValueError("bad data"))
-    make_handler(refuses).execute(Message(payload={"id": "1"}))
+    assert make_handler(refuses).execute(Message(payload={"id": "1"})).processing_metadata["dead_letter_queue"]
     final = Returns(lambda: ProcessingResult.create_failure("no", can_retry=False))
-    make_handler(final).execute(Message())
+    assert make_handler(final).execute(Message()).processing_metadata["dead_letter_queue"]
     default = Returns(lambda: ProcessingResult(success=False, error_message="maybe later"))
-    make_handler(default).execute(Message())
+    again = make_handler(default, source_queue=source).execute(Message())
 
-    assert (len(refuses.calls), final.calls, default.calls) == (1, 1, 3)
+    assert (len(refuses.calls), final.calls, default.calls) == (1, 1, 1)
+    assert again.processing_metadata["retry_scheduled"]["queue"] == source
 
 
 def test_retry_policy_can_restrict_retries_to_error_types(make_handler: Callable[..., ProcessorHandler]) -> None:
@@ -186,7 +261,7 @@ def test_retry_policy_can_restrict_retries_to_error_types(make_handler: Callable
 
 
 def test_a_failing_output_handler_fails_the_message_as_retryable(
-    make_handler: Callable[..., ProcessorHandler], dead_letters: str, queue_reader: Reader
+    make_handler: Callable[..., ProcessorHandler], dead_letters: str, source: str, queue_reader: Reader
 ) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -197,19 +272,21 @@ def test_a_failing_output_handler_fails_the_message_as_retryable(
         return result.add_output_handler(QueueOutputHandler("next", {"connection_string": dead, "retry_count": 0}))
 
     processor = Returns(broken_output)
-    result = make_handler(processor).execute(Message())
+    result = make_handler(processor, source_queue=source).execute(Message())
 
-    assert processor.calls == 3 and not result.success and result.can_retry
+    assert processor.calls == 1 and not result.success and result.can_retry
     assert result.error_code == "OUTPUT_FAILED" and "queue output to 'next' failed" in (result.error_message or "")
     assert [r.ok for r in result.output_results] == [False]
-    assert queue_reader(dead_letters)[0].json()["failure"]["category"] == "output"
+    assert result.processing_metadata["retry_scheduled"]["queue"] == source
+    assert queue_reader(dead_letters) == []
 
 
 def test_raise_on_failure_hands_a_retryable_failure_to_the_host(
     make_handler: Callable[..., ProcessorHandler], dead_letters: str, queue_reader: Reader
 ) -> None:
-    handler = make_handler(Flaky(99), raise_on_failure=True)
-    with pytest.raises(ProcessingFailedError, match="after 3 attempt"):
+    once = RetryPolicy(max_attempts=1)
+    handler = make_handler(Flaky(99, RuntimeError("bug")), raise_on_failure=True, retry_policy=once)
+    with pytest.raises(ProcessingFailedError, match="after 1 attempt"):
         handler.execute(Message(payload={"id": "1"}))
     assert queue_reader(dead_letters) == []
 
@@ -227,7 +304,7 @@ def test_unreachable_dead_letter_queue_raises_so_the_message_is_not_lost(
         handler.execute(Message())
 
 
-def test_tenant_comes_from_message_then_context_then_config_then_env(
+def test_the_tenant_in_force_is_the_context_then_config_then_env(
     make_handler: Callable[..., ProcessorHandler], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[str | None] = []
@@ -240,7 +317,6 @@ def test_tenant_comes_from_message_then_context_then_config_then_env(
 
     handler = make_handler(Returns(record), tenant_id=None)
     monkeypatch.setenv("TENANT_ID", "from-env")
-    handler.execute(Message(tenant_id="from-message"))
     with tenant_context("from-context"):
         handler.execute(Message(tenant_id=None))
     handler.execute(Message(tenant_id=None))
@@ -248,7 +324,7 @@ def test_tenant_comes_from_message_then_context_then_config_then_env(
     monkeypatch.delenv("TENANT_ID")
     handler.execute(Message(tenant_id=None))
 
-    assert seen == ["from-message", "from-context", "from-env", "from-config", "default"]
+    assert seen == ["from-context", "from-env", "from-config", "default"]
     assert os.environ.get("TENANT_ID") is None
 
 
@@ -275,7 +351,10 @@ def test_handle_message_dead_letters_data_that_is_not_a_message(
 
 
 def test_a_process_returning_something_else_fails_clearly(make_handler: Callable[..., ProcessorHandler]) -> None:
-    result = make_handler(Returns(lambda: {"success": True}), dead_letter_queue=None).execute(Message())
+    once = RetryPolicy(max_attempts=1)
+    result = make_handler(Returns(lambda: {"success": True}), dead_letter_queue=None, retry_policy=once).execute(
+        Message()
+    )
     assert not result.success and "not a ProcessingResult" in (result.error_message or "")
 
 
@@ -300,7 +379,8 @@ def test_raise_on_outage_off_dead_letters_an_outage_like_any_failure(
     from framework.errors import DatabaseUnavailableError
 
     outage = DatabaseUnavailableError("Cannot connect to the database postgresql://127.0.0.1:1/x.")
-    handler = make_handler(Flaky(failures=99, error=outage), raise_on_outage=False)
+    once = RetryPolicy(max_attempts=1)
+    handler = make_handler(Flaky(failures=99, error=outage), raise_on_outage=False, retry_policy=once)
 
     assert not handler.execute(Message(payload={"id": "o-1"})).success
     assert len(queue_reader(dead_letters)) == 1

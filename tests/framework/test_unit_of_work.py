@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from handler_support import Flaky
+from handler_support import Flaky, deliver
 
 from emulator.testing import wait_for
 from framework import (
@@ -44,10 +44,21 @@ class PersistThenFail(ProcessorInterface):
         return ProcessingResult.create_success(entities_created=self.ids[-1:])
 
 
-def handler_for(processor: Any, context: ProcessorContext, **config: Any) -> ProcessorHandler:
+@pytest.fixture
+def source(queue_name: str, storage_env: str) -> str:
+    """The queue the handlers' messages come from (their retries go back there at once: no backoff here)."""
+    return queue_name
+
+
+def handler_for(processor: Any, context: ProcessorContext, source: str, **config: Any) -> ProcessorHandler:
     policy = RetryPolicy(max_attempts=2, base_delay_s=0, jitter=False)
-    settings = {"tenant_id": "uow", "retry_policy": policy, "dead_letter_queue": None, **config}
-    return ProcessorHandler(processor, ProcessorConfig(**settings), context)
+    settings = {"tenant_id": "uow", "retry_policy": policy, "dead_letter_queue": None, "source_queue": source}
+    return ProcessorHandler(processor, ProcessorConfig(**{**settings, **config}), context)
+
+
+def run(handler: ProcessorHandler, storage: str, message: Message) -> ProcessingResult:
+    """The last result of ``message`` once the host delivered it and its retries."""
+    return deliver(handler, storage, message).results[message.message_id]
 
 
 def versions(context: ProcessorContext, entity_id: str) -> list[dict[str, Any]]:
@@ -55,35 +66,43 @@ def versions(context: ProcessorContext, entity_id: str) -> list[dict[str, Any]]:
         return [v.content for v in context.entity_service.get_versions(entity_id)]
 
 
-def test_a_failed_attempt_leaves_no_entity_version_behind(processor_context: ProcessorContext) -> None:
+def test_a_failed_attempt_leaves_no_entity_version_behind(
+    processor_context: ProcessorContext, source: str, storage_env: str
+) -> None:
     processor = PersistThenFail(failures=1)
-    result = handler_for(processor, processor_context).execute(Message())
+    result = run(handler_for(processor, processor_context, source), storage_env, Message())
 
     assert result.success and processor.calls == 2
     assert versions(processor_context, result.entities_created[0]) == [{"n": 2}]
 
 
-def test_a_message_that_fails_for_good_stores_nothing(processor_context: ProcessorContext) -> None:
+def test_a_message_that_fails_for_good_stores_nothing(
+    processor_context: ProcessorContext, source: str, storage_env: str
+) -> None:
     processor = PersistThenFail(failures=5)
-    result = handler_for(processor, processor_context).execute(Message())
+    host = deliver(handler_for(processor, processor_context, source, raise_on_outage=False), storage_env, Message())
 
-    assert not result.success
+    assert [r.success for r in host.results.values()] == [False] and processor.calls == 2
     with tenant_context("uow"), pytest.raises(EntityNotFoundError):
         processor_context.get_entity(processor.ids[0])
 
 
-def test_without_atomic_attempts_each_write_commits_on_its_own(processor_context: ProcessorContext) -> None:
+def test_without_atomic_attempts_each_write_commits_on_its_own(
+    processor_context: ProcessorContext, source: str, storage_env: str
+) -> None:
     processor = PersistThenFail(failures=1)
-    result = handler_for(processor, processor_context, atomic_attempts=False).execute(Message())
+    result = run(handler_for(processor, processor_context, source, atomic_attempts=False), storage_env, Message())
     assert versions(processor_context, result.entities_created[0]) == [{"n": 1}, {"n": 2}]
 
 
-def test_state_transitions_are_kept_for_rolled_back_attempts(processor_context: ProcessorContext) -> None:
+def test_state_transitions_are_kept_for_rolled_back_attempts(
+    processor_context: ProcessorContext, source: str, storage_env: str
+) -> None:
     message = Message(payload={"id": "O-1"})
-    handler_for(Flaky(1), processor_context).execute(message)
+    run(handler_for(Flaky(1), processor_context, source), storage_env, message)
     with tenant_context("uow"):
         states = [t.to_state for t in processor_context.state_tracking_service.get_transitions(message.message_id)]
-    assert states == ["received", "processing", "retrying", "processing", "completed"]
+    assert states == ["received", "processing", "retrying", "received", "processing", "completed"]
 
 
 def count_tenants(database: Database) -> int:
@@ -117,7 +136,9 @@ def test_everything_in_a_unit_rolls_back_together_but_a_thread_commits_its_own(d
         assert sorted(t.id for t in s.query(TenantRow)) == ["from-thread"]
 
 
-def test_concurrent_attempts_on_one_new_entity_all_succeed(processor_context: ProcessorContext) -> None:
+def test_concurrent_attempts_on_one_new_entity_all_succeed(
+    processor_context: ProcessorContext, source: str, storage_env: str
+) -> None:
     barrier = threading.Barrier(4)
 
     class SameEntity(ProcessorInterface):
@@ -127,17 +148,23 @@ def test_concurrent_attempts_on_one_new_entity_all_succeed(processor_context: Pr
             entity_id = context.persist_entity("SAME", "order", "race", message.payload)
             return ProcessingResult.create_success(entities_created=[entity_id])
 
-    policy = RetryPolicy(max_attempts=5, base_delay_s=0.01, jitter=True)
-    handler = handler_for(SameEntity(), processor_context, retry_policy=policy)
-    results: list[ProcessingResult] = []
-    threads = [
-        threading.Thread(target=lambda i=i: results.append(handler.execute(Message(payload={"n": i}))))
-        for i in range(4)
-    ]
+    policy = RetryPolicy(max_attempts=5, base_delay_s=0, jitter=False)
+    handler = handler_for(SameEntity(), processor_context, source, retry_policy=policy)
+    from handler_support import QueueHost
+
+    from framework.transport import StorageQueueTransport
+
+    transport = StorageQueueTransport()
+    for i in range(4):
+        transport.send(source, Message(payload={"n": i}).to_json())
+    last: dict[str, ProcessingResult] = {}
+    hosts = [QueueHost(handler, storage_env, source, results=last) for _ in range(4)]  # racing on one queue
+    threads = [threading.Thread(target=host.run) for host in hosts]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=30)
+    results = list(last.values())
 
     assert [r.success for r in results] == [True] * 4, [r.error_message for r in results]
     assert len({r.entities_created[0] for r in results}) == 1
@@ -159,7 +186,7 @@ def test_a_lost_race_for_a_new_entity_waits_for_the_winner_and_becomes_its_next_
                 hold.wait(timeout=10)  # keep the first transaction open while the second one inserts
             return ProcessingResult.create_success(entities_created=[entity_id])
 
-    handler = handler_for(HoldsFirst(), processor_context)
+    handler = handler_for(HoldsFirst(), processor_context, "unused-queue")
     results: list[ProcessingResult] = []
     first = threading.Thread(target=lambda: results.append(handler.execute(Message(payload={"n": 0}))))
     second = threading.Thread(target=lambda: results.append(handler.execute(Message(payload={"n": 1}))))
@@ -188,7 +215,7 @@ def test_a_lost_race_for_a_new_entity_waits_for_the_winner_and_becomes_its_next_
 
 
 def test_a_unique_violation_inside_an_attempt_is_retried_as_a_write_conflict(
-    processor_context: ProcessorContext,
+    processor_context: ProcessorContext, source: str, storage_env: str
 ) -> None:
     from framework.models import TenantRow
 
@@ -202,7 +229,7 @@ def test_a_unique_violation_inside_an_attempt_is_retried_as_a_write_conflict(
             return ProcessingResult.create_success(entities_created=[entity_id])
 
     with capture() as seen:
-        result = handler_for(ClashesOnce(), processor_context).execute(Message())
+        result = run(handler_for(ClashesOnce(), processor_context, source), storage_env, Message())
 
     assert result.success
     assert [e.data["error_type"] for e in seen if e.kind == "processing.error"] == ["WriteConflictError"]

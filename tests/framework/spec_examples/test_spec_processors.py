@@ -47,7 +47,7 @@ class FakeApiSimpleIngestion(SimpleIngestionProcessor):
         return ORDERS
 
 
-def test_coffee_order_v1_result_lands_base64_on_barista_queue(
+def test_coffee_order_wiring_of_the_design_document_delivers_each_order_once(
     storage_env: str,
     database: Database,
     processing_service: ProcessingService,
@@ -66,26 +66,41 @@ def test_coffee_order_v1_result_lands_base64_on_barista_queue(
         processing_service=processing_service,
     )
     queue_message = func.QueueMessage(body=json.dumps({"drink_type": "latte", "size": "large"}).encode())
+    output: list[str] = []  # what the function's output binding (func.Out[str]) would send to barista-queue
 
-    result = handler.handle_message(json.loads(queue_message.get_body().decode("utf-8")))
+    # the design document's function body, verbatim
+    message_data = json.loads(queue_message.get_body().decode("utf-8"))
+    result = handler.handle_message(message_data)
+    if result["success"]:
+        for msg in result["output_messages"]:
+            output.append(json.dumps(msg))
 
-    assert result["success"] and result["output_messages"][0]["metadata"] == {"stage": "processed"}
-    [landed] = queue_reader("barista-queue")
+    assert result["success"] and result["output_messages"] == [] and output == []  # the handler delivered it
+    [landed] = queue_reader("barista-queue")  # once, not twice
     body = landed.json()
     assert body["payload"]["drink_type"] == "latte" and body["payload"]["processor"] == "coffee_order_processor"
-    assert body["correlation_id"] == result["correlation_id"]
+    assert body["correlation_id"] == result["correlation_id"] and body["metadata"] == {"stage": "processed"}
 
 
-def test_coffee_order_without_drink_type_fails_and_is_dead_lettered(
+def test_coffee_order_without_drink_type_is_retried_on_its_queue_then_dead_lettered(
     storage_env: str, database: Database, queue_reader: Reader, queue_name: str
 ) -> None:
-    config = ProcessorConfig(processor_name="coffee", retry_policy=FAST, dead_letter_queue=queue_name)
+    from handler_support import QueueHost
+
+    from framework.transport import StorageQueueTransport
+
+    source = f"{queue_name}-in"
+    config = ProcessorConfig(
+        processor_name="coffee", retry_policy=FAST, dead_letter_queue=queue_name, source_queue=source
+    )
     handler = create_processor_handler(processor_class=CoffeeOrderProcessor, config=config, database=database)
+    StorageQueueTransport().send(source, json.dumps({"size": "small"}))
 
-    result = handler.handle_message({"size": "small"})
+    host = QueueHost(handler, storage_env, source).run()
 
-    assert not result["success"] and result["error_message"] == "Missing drink type"
+    assert [count for _, count in host.delivered] == [0, 1]  # the spec's failure is retryable by default
     [letter] = queue_reader(queue_name)
+    assert letter.json()["failure"]["error_message"] == "Missing drink type"
     assert letter.json()["original"]["payload"] == {"size": "small"}
     assert letter.json()["failure"]["attempts"] == 2
 
@@ -180,6 +195,21 @@ def test_source_processor_gets_entities_created_from_its_entity_messages(
     assert [m.entity_reference.entity_id for m in first.output_messages] == first.entities_created  # type: ignore[union-attr]
     assert (entity.external_id, entity.canonical_type, entity.source) == ("A-1", "order", "external_api")
     assert again.entities_created == [] and again.entities_updated == []  # same content: duplicates
+
+
+def test_factory_honours_db_manager_and_refuses_what_it_cannot_honour(database: Database) -> None:
+    from framework import ConfigurationError
+
+    handler = create_processor_handler(processor_class=CoffeeOrderProcessor, db_manager=database)
+    assert handler.context.database is database
+    with pytest.raises(ConfigurationError, match="dead_letter_queue_client"):
+        create_processor_handler(processor=CoffeeOrderProcessor(), dead_letter_queue_client=object())
+    with pytest.raises(ConfigurationError, match="cannot use: colour"):
+        create_processor_handler(processor=CoffeeOrderProcessor(), colour="blue")
+    with pytest.raises(ConfigurationError, match="could not build CoffeeOrderProcessor"):
+        create_processor_handler(processor_class=CoffeeOrderProcessor, colour="blue")
+    with pytest.raises(ConfigurationError, match="needs a framework Database"):
+        create_processor_handler(processor_class=CoffeeOrderProcessor, db_manager="sqlite:///x.db")
 
 
 @pytest.mark.parametrize("bad", [{}, {"processor": object(), "processor_class": CoffeeOrderProcessor}])
