@@ -23,7 +23,8 @@ OUTGOING = {"message.out", "output.routed", "message.dead_lettered", "processing
 
 
 def _sent_twice(entry: Any) -> bool:
-    """A processor's queue output: the host journaled its send as ``message.out`` (with the body) already."""
+    """A processor's queue output: the host journaled its send as ``message.out`` (with the body) already, so the
+    text view shows it once."""
     return bool(entry.kind == "output.routed" and entry.data.get("handler") == "queue" and entry.data.get("ok", True))
 
 
@@ -73,13 +74,14 @@ def messages(
         "function": function,
         "correlation_id": correlation_id,
     }
-    shown = [e for e in recent(journal, limit, **filters) if not _sent_twice(e)]
+    shown = recent(journal, limit, **filters)
     for entry in shown:
-        click.echo(json.dumps(entry.to_dict()) if as_json else _line(entry))
+        if as_json or not _sent_twice(entry):  # --json keeps every entry: a stable format
+            click.echo(json.dumps(entry.to_dict()) if as_json else _line(entry))
     if follow:
         try:
             for entry in tail(journal, (shown[-1].id or 0) if shown else journal.last_id(), **filters):
-                if _sent_twice(entry):
+                if _sent_twice(entry) and not as_json:
                     continue
                 click.echo(json.dumps(entry.to_dict()) if as_json else _line(entry))
         except KeyboardInterrupt:
