@@ -15,7 +15,11 @@ import json
 import queue
 import socket
 import threading
+import time
 from typing import Any
+
+#: How often a cancellable wait looks at its cancel event.
+CANCEL_CHECK_S = 0.05
 
 
 class ControlChannel:
@@ -46,18 +50,21 @@ class ControlChannel:
             return False
         return True
 
-    def wait(self, *events: str, timeout: float) -> dict[str, Any] | None:
-        """The next event among ``events`` within ``timeout`` s; None on timeout or when the worker is gone."""
-        try:
-            while True:
-                event = self._events.get(timeout=timeout)
-                if event is None:
-                    self._events.put(None)  # keep "gone" visible to later waits
-                    return None
-                if event.get("event") in events:
-                    return event
-        except queue.Empty:
-            return None
+    def wait(self, *events: str, timeout: float, cancel: threading.Event | None = None) -> dict[str, Any] | None:
+        """The next event among ``events`` within ``timeout`` s; None on timeout, when the worker is gone, or soon
+        after ``cancel`` is set (Ctrl-C must not wait for a worker stuck in an import)."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0 and not (cancel is not None and cancel.is_set()):
+            try:
+                event = self._events.get(timeout=min(left, CANCEL_CHECK_S) if cancel is not None else left)
+            except queue.Empty:
+                continue
+            if event is None:
+                self._events.put(None)  # keep "gone" visible to later waits
+                return None
+            if event.get("event") in events:
+                return event
+        return None
 
     def close(self) -> None:
         """Close the supervisor's end (the worker sees end of file)."""

@@ -61,6 +61,7 @@ class Host:
         self.pollers: dict[str, QueuePoller] = {}
         self.runners: list[Runner] = []
         self._drained = False
+        self._prepared: dict[str, QueuePoller] | None = None
         self._log_handler: logs.JournalLogHandler | None = None
 
     @property
@@ -86,17 +87,36 @@ class Host:
         """Start and drain ``runner`` with the host (call before :meth:`start`)."""
         self.runners.append(runner)
 
+    async def prepare(self) -> None:
+        """Index (if not done) and make every queue ready (client open, queue created), receiving nothing yet.
+
+        A reload does this while the old generation drains, so that :meth:`start` has no round trip left to make.
+        """
+        if self._prepared is not None:
+            return
+        queue_functions = [f for f in self.functions if f.trigger.type == "queueTrigger" and not f.disabled]
+        pollers = {
+            fn.name: QueuePoller(fn, self.invoker, self.deployment.host.queues, lease_s=self.lease_s)
+            for fn in queue_functions
+        }
+        outcomes = await asyncio.gather(*(p.prepare() for p in pollers.values()), return_exceptions=True)
+        failure = next((o for o in outcomes if isinstance(o, BaseException)), None)
+        if failure is not None:
+            await asyncio.gather(*(p.drain(0.0) for p in pollers.values()))
+            raise failure
+        self._prepared = pollers
+
     async def start(self) -> None:
-        """Index (if not done), then start a poller per enabled queue function and every runner."""
+        """Index and prepare (if not done), then start a poller per enabled queue function and every runner."""
         functions = self.functions
+        await self.prepare()
+        assert self._prepared is not None
         if self.journal is not None:
             events.add_sink(self.journal.event_sink)
             self._log_handler = logs.install(self.journal)
-        for fn in functions:
-            if fn.trigger.type == "queueTrigger" and not fn.disabled:
-                poller = QueuePoller(fn, self.invoker, self.deployment.host.queues, lease_s=self.lease_s)
-                await poller.start()
-                self.pollers[fn.name] = poller
+        for name, poller in self._prepared.items():
+            await poller.start()
+            self.pollers[name] = poller
         for runner in self.runners:
             await runner.start(self)
         log.info("%s", self.summary())
@@ -118,11 +138,13 @@ class Host:
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Stop taking work; let in-flight invocations finish within ``timeout`` seconds."""
-        parts = [p.drain(timeout) for p in self.pollers.values()]
+        pollers = {*self.pollers.values(), *(self._prepared or {}).values()}  # prepared ones hold clients too
+        parts = [p.drain(timeout) for p in pollers]
         if not self._drained:
             parts += [r.drain(timeout) for r in self.runners]
         self._drained = True
         self.pollers.clear()
+        self._prepared = {}
         await asyncio.gather(*parts)
 
     async def stop(self, timeout: float = 0.0) -> None:

@@ -88,20 +88,27 @@ class QueuePoller:
         self._unreachable = False
         self._tasks: list[asyncio.Task[None]] = []
 
-    async def start(self) -> None:
-        """Create the queue if it is missing and start polling."""
+    async def prepare(self) -> None:
+        """Open the client and create the queue if it is missing, without receiving anything yet."""
         from azure.core.exceptions import ResourceExistsError, ServiceRequestError
 
+        if self._client is not None:
+            return
         self._client = async_queue_client(self._conn, self.queue)
         try:
             with contextlib.suppress(ResourceExistsError):
                 await self._client.create_queue()
         except ServiceRequestError as exc:
             await self._client.close()
+            self._client = None
             raise StorageUnavailableError(
                 f"Function {self.fn.name}: cannot reach the queue service for queue {self.queue!r}: {exc}",
                 hint="start Azurite (exchange azurite start) or check the AzureWebJobsStorage connection string",
             ) from exc
+
+    async def start(self) -> None:
+        """Create the queue if it is missing (unless :meth:`prepare` did) and start polling."""
+        await self.prepare()
         self._tasks = [asyncio.create_task(self._poll(), name=f"poll {self.queue}"), asyncio.create_task(self._renew())]
 
     def wake(self) -> None:

@@ -106,24 +106,31 @@ class Worker:
         self._writer = writer
         self._http_sock = http_sock
         self._host: Any = None
+        self._prepare_error: Exception | None = None
         self._stopping = asyncio.Event()
 
     def say(self, event: str, **data: Any) -> None:
         """Tell the supervisor something."""
         self._writer.write((json.dumps({"event": event, **data}, default=str) + "\n").encode())
 
-    def load(self, config: dict[str, Any]) -> None:
+    async def load(self, config: dict[str, Any]) -> None:
         try:
             self._host = build_host(config, self._http_sock)
         except BaseException as error:  # user code may raise anything at import time: report it, never die silently
             _journal_failure(config, "load_failed", error)
             self.say("load_failed", error=_describe_failure(error))
             return
+        try:  # open the queues now, while the old generation drains; a failure here is a start failure
+            await self._host.prepare()
+        except Exception as error:
+            self._prepare_error = error
         self.say("loaded", functions=[fn.name for fn in self._host.functions])
 
     async def start(self) -> bool:
         """Start the triggers; on failure (storage unreachable, ...) say why, stop what started and return False."""
         try:
+            if self._prepare_error is not None:
+                raise self._prepare_error
             await self._host.start()
         except Exception as error:  # reported to the supervisor, which shows it; this worker then exits
             self.say("start_failed", error=_describe_failure(error))
@@ -159,7 +166,7 @@ class Worker:
         """Obey commands until told to drain, SIGTERM, or the supervisor goes away."""
         while (cmd := await self._next_command(reader)) is not None:
             if cmd["cmd"] == "load":
-                self.load(cmd["config"])
+                await self.load(cmd["config"])
             elif cmd["cmd"] == "start" and self._host is not None:
                 if not await self.start():
                     return
@@ -191,18 +198,29 @@ async def _run(control_fd: int, http_fd: int | None) -> None:
             writer.close()
 
 
-def main(argv: list[str]) -> int:
-    """Entry point of a supervised worker process."""
+def prepare(verbose: bool = False) -> None:
+    """What a worker process does before it knows its control channel: Ctrl-C is the supervisor's, logs go to
+    stderr, the heavy libraries are imported (also done once by the fork server, whose children inherit it)."""
     from emulator.worker import configure_logging
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    configure_logging(verbose)
+    warm_up()
+
+
+def serve_control(control_fd: int, http_fd: int | None) -> int:
+    """Obey the supervisor on ``control_fd`` until drained; the exit status."""
+    asyncio.run(_run(control_fd, http_fd))
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    """Entry point of a supervised worker process started on its own (not forked from the fork server)."""
     parser = argparse.ArgumentParser(prog="python -m emulator.worker")
     parser.add_argument("--control-fd", type=int, required=True)
     parser.add_argument("--http-fd", type=int)
     parser.add_argument("--index", type=int, default=0)
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    configure_logging(args.verbose)
-    warm_up()
-    asyncio.run(_run(args.control_fd, args.http_fd))
-    return 0
+    prepare(args.verbose)
+    return serve_control(args.control_fd, args.http_fd)

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emulator import devstate
+from emulator import devstate, forked
 from emulator.journal import JOURNAL_KEEP_ENTRIES
 from emulator.queue_trigger import LEASE_S
-from emulator.workers import WorkerProcess, drain_all, stop_all
+from emulator.workers import WorkerProcess, finish_drain, stop_all
 from framework.errors import ExchangeError
 
 log = logging.getLogger("exchange.dev")
@@ -114,11 +114,16 @@ class Supervisor:
         self._reported: set[int] = set()
         self._replace_after = 0.0
         self._replace_backoff = REPLACE_BACKOFF_S
+        self._forks: forked.ForkServer | None = None
+
+    def _new_worker(self, index: int) -> WorkerProcess:
+        """A warm worker: forked from the fork server in milliseconds, else a fresh interpreter (about a second)."""
+        if self._forks is not None and (worker := self._forks.spawn(index, self._stop)) is not None:
+            return worker
+        return WorkerProcess.spawn(index, self._http, log=self.options.log_path, cancel=self._stop)
 
     def _spawn_spares(self) -> None:
-        self._spares = [
-            WorkerProcess.spawn(i, self._http, log=self.options.log_path) for i in range(self.options.workers)
-        ]
+        self._spares = [self._new_worker(i) for i in range(self.options.workers)]
 
     def bind(self, http_port: int) -> None:
         """Take the HTTP port now (before saying we serve on it); :meth:`serve` then uses this socket."""
@@ -129,6 +134,8 @@ class Supervisor:
         if self._http is None:
             self.bind(http_port)
         assert self._http is not None
+        if forked.available():
+            self._forks = forked.ForkServer(self._http, self.options.log_path)
         changes: queue.Queue[set[Path]] = queue.Queue()
         if self.options.reload:  # watch before the first load: a save during start-up is not missed
             threading.Thread(target=self._watch, args=(changes,), name="watch", daemon=True).start()
@@ -157,20 +164,30 @@ class Supervisor:
             changes.put({Path(p) for _, p in batch})
 
     def swap(self, changed: list[Path] | None) -> bool:
-        """Replace the running generation with one on the current code. False when the new code fails to load."""
+        """Replace the running generation with one on the current code. False when the new code fails to load.
+
+        The old generation is told to drain at once, while the new code loads: whether the new code loads or
+        not, no queue may be polled by the old code any more, and the drain (stop receiving, finish what is in
+        flight) overlaps the import instead of following it.
+        """
         started = time.monotonic()
         if changed:
             names = ", ".join(_shown(p, self.options.deployment_dir) for p in changed[:5])
             self._say(f"change detected: {names}{' ...' if len(changed) > 5 else ''} - reloading")
         new, self._spares = self._spares, []
+        old, self.active = self.active, []
+        for worker in old:
+            worker.begin_drain(self.options.drain_timeout)
         events = [worker.load(self.config) for worker in new]
+        loaded = time.monotonic()
+        finish_drain(old, self.options.drain_timeout)
+        drained = time.monotonic()
+        if self._stop.is_set():  # Ctrl-C while the code was loading: stop, do not report a failure
+            self._spares = new
+            return False
         failed = next((e for e in events if e.get("event") == "load_failed"), None)
         if failed is not None:
-            return self._failed(new + self.active, "load", failed)
-        loaded = time.monotonic()
-        drain_all(self.active, self.options.drain_timeout)
-        self.active = []
-        drained = time.monotonic()
+            return self._failed(new, "load", failed)
         failed = next((e for e in (worker.start() for worker in new) if e.get("event") != "started"), None)
         if failed is not None:
             return self._failed(new, "start", failed)
@@ -179,7 +196,8 @@ class Supervisor:
         functions = events[0].get("functions", [])
         self._say(
             f"generation {self.generation}: {len(functions)} function(s) running in {len(new)} worker(s) "
-            f"(load {_ms(loaded - started)}, drain {_ms(drained - loaded)}, start {_ms(time.monotonic() - drained)})"
+            f"(load {_ms(loaded - started)}, drain {_ms(max(drained - loaded, 0.0))} more, "
+            f"start {_ms(time.monotonic() - drained)})"
         )
         self._spawn_spares()
         return True
@@ -187,7 +205,6 @@ class Supervisor:
     def _failed(self, workers: list[WorkerProcess], step: str, event: dict[str, Any]) -> bool:
         """Stop ``workers`` and say why the code did not ``step`` (load, start); warm spares wait for the fix."""
         stop_all(workers, self.options.drain_timeout)
-        self.active = []
         self.last_error = str(event.get("error"))
         what = "the code failed to load" if step == "load" else "the functions could not start"
         self._say(f"{what}; no queue is polled until it is fixed (saving a file tries again):\n{self.last_error}")
@@ -212,6 +229,9 @@ class Supervisor:
                 worker.control.close()
             fresh = self._spares.pop()
             event = fresh.load(self.config)
+            if event.get("event") == "load_cancelled":  # Ctrl-C: serve() stops everything
+                self._spares.append(fresh)
+                return
             if event.get("event") == "loaded":
                 event = fresh.start()
             if event.get("event") == "started":
@@ -224,15 +244,24 @@ class Supervisor:
                 fresh.stop(self.options.drain_timeout)
                 self._replace_after = time.monotonic() + self._replace_backoff
                 self._replace_backoff = min(self._replace_backoff * 2, REPLACE_BACKOFF_MAX_S)
-            self._spares.append(WorkerProcess.spawn(worker.index, self._http, log=self.options.log_path))
+            self._spares.append(self._new_worker(worker.index))
 
     def shutdown(self) -> None:
         """Ask :meth:`serve` to return (thread-safe; from a signal handler too)."""
         self._stop.set()
 
     def _shutdown_workers(self) -> None:
-        stop_all(self.active + self._spares, self.options.drain_timeout)
+        workers = self.active + self._spares
+        for worker in workers:
+            if (seconds := worker.stuck_loading) is not None:
+                self._say(
+                    f"worker {worker.index} (pid {worker.pid}) was still importing the code after {seconds:.1f} s "
+                    "(nothing was polled yet): stopping it"
+                )
+        stop_all(workers, self.options.drain_timeout)
         self.active, self._spares = [], []
+        if self._forks is not None:
+            self._forks.close()
 
 
 def state_for(options: DevOptions, storage: str, http_port: int, pid: int) -> devstate.DevState:
