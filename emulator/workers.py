@@ -170,13 +170,6 @@ def stop_all(workers: list[WorkerProcess], timeout: float) -> None:
         worker.finish(timeout + 1.0)
 
 
-def drain_all(workers: list[WorkerProcess], timeout: float) -> None:
-    """Drain several workers at once and return as soon as each says it is drained (or the bound passes)."""
-    for worker in workers:
-        worker.begin_drain(timeout)
-    finish_drain(workers, timeout)
-
-
 def finish_drain(workers: list[WorkerProcess], timeout: float) -> None:
     """Wait until each worker told to drain says it is drained (or the bound passes), then reap them.
 

@@ -12,7 +12,6 @@ from typing import Any
 import click
 
 from exchange_cli import __version__
-from exchange_cli.errors import translate_errors
 
 #: command name -> "module:attribute"; each module is imported only when its command is used.
 COMMANDS: dict[str, str] = {
@@ -76,6 +75,8 @@ class LazyGroup(click.Group):
         return None if command is None or command.hidden else command.get_short_help_str(limit)
 
     def invoke(self, ctx: click.Context) -> Any:
+        from exchange_cli.errors import translate_errors  # here: `exchange --help` never needs the error family
+
         with translate_errors():
             return super().invoke(ctx)
 
