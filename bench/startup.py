@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from report import figure  # noqa: E402
+from report import figure
 
 TARGET = 1.3
 EXCHANGE = str(Path(sys.executable).parent / "exchange")
@@ -39,7 +39,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     samples: dict[str, list[float]] = {name: [] for name in COMMANDS}
-    for name, command in COMMANDS.items():
+    for command in COMMANDS.values():
         timed(command)  # warm the file cache
     for _ in range(args.runs):
         for name, command in COMMANDS.items():
