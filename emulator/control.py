@@ -28,6 +28,8 @@ class ControlChannel:
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
         self._events: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        #: Every kind of event the worker has said so far (``ready`` once it is warm).
+        self.seen: set[str] = set()
         self._reader = threading.Thread(target=self._read, name="worker-control", daemon=True)
         self._reader.start()
 
@@ -36,7 +38,9 @@ class ControlChannel:
             with self._sock.makefile("r", encoding="utf-8") as lines:
                 for line in lines:
                     if line.strip():
-                        self._events.put(json.loads(line))
+                        event = json.loads(line)
+                        self.seen.add(str(event.get("event")))
+                        self._events.put(event)
         except OSError:  # reset: the worker exited with a command of ours unread (it had already stopped)
             pass
         finally:

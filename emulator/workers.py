@@ -96,13 +96,17 @@ class WorkerProcess:
 
     def load(self, config: dict[str, Any]) -> dict[str, Any]:
         """Import and index the deployment; the ``loaded``, ``load_failed`` or (Ctrl-C) ``load_cancelled`` event."""
-        if self.control.wait("ready", timeout=READY_TIMEOUT_S, cancel=self.cancel) is None:
-            if self.cancel.is_set():
-                return {"event": "load_cancelled"}
-            return {"event": "load_failed", "error": f"worker {self.index} did not start (exit {self.popen.poll()})"}
+        self.begin_load(config)
+        return self.finish_load()
+
+    def begin_load(self, config: dict[str, Any]) -> None:
+        """Send the ``load`` command (a spare is ready at once; a fresh interpreter first says ``ready``)."""
         self.state, self.load_started = "loading", time.monotonic()
         self.control.send("load", config=config)
-        event = self.control.wait("loaded", "load_failed", timeout=LOAD_TIMEOUT_S, cancel=self.cancel)
+
+    def finish_load(self) -> dict[str, Any]:
+        """Wait for the outcome of :meth:`begin_load`."""
+        event = self.control.wait("loaded", "load_failed", timeout=READY_TIMEOUT_S + LOAD_TIMEOUT_S, cancel=self.cancel)
         if event is not None:
             self.state = "loaded" if event["event"] == "loaded" else "warm"
             return event
@@ -114,11 +118,21 @@ class WorkerProcess:
                 "error": f"worker {self.index} was still importing the code after {LOAD_TIMEOUT_S:g} s "
                 "(an import that never returns?); it was stopped",
             }
+        if "ready" not in self.control.seen:
+            return {"event": "load_failed", "error": f"worker {self.index} did not start (exit {self.popen.poll()})"}
         return {"event": "load_failed", "error": f"worker {self.index} exited while loading the code"}
 
     def start(self) -> dict[str, Any]:
         """Start the triggers; the ``started`` or ``start_failed`` event."""
+        self.begin_start()
+        return self.finish_start()
+
+    def begin_start(self) -> None:
+        """Send the ``start`` command; a worker whose code did not load ignores it."""
         self.control.send("start")
+
+    def finish_start(self) -> dict[str, Any]:
+        """Wait for the outcome of :meth:`begin_start` (after a successful load)."""
         self.state = "running"
         event = self.control.wait("started", "start_failed", timeout=LOAD_TIMEOUT_S, cancel=self.cancel)
         return event or {"event": "start_failed", "error": f"worker {self.index} stopped while starting"}
