@@ -20,13 +20,14 @@ def figure(
     value: float,
     unit: str,
     *,
-    target: str,
-    holds: bool,
+    target: str = "",
+    holds: bool | None = None,
     baseline: float | None = None,
     baseline_name: str = "",
     ratio: float | None = None,
 ) -> None:
-    """Report one figure. ``ratio`` defaults to value / baseline when there is a baseline."""
+    """Report one figure. ``ratio`` defaults to value / baseline when there is a baseline; ``holds`` None: a
+    figure without a target (shown for information)."""
     if ratio is None and baseline:
         ratio = value / baseline
     line = {
@@ -37,6 +38,6 @@ def figure(
         "baseline_name": baseline_name,
         "ratio": ratio,
         "target": target,
-        "holds": bool(holds),
+        "holds": holds,
     }
     print(MARK + json.dumps(line), flush=True)
