@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import json
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -93,13 +94,21 @@ def dev_run(checkout: Path, root: Path, conn: str, source: str, target: str, cou
             deadline = time.monotonic() + 600
             while time.monotonic() < deadline and proc.poll() is None:
                 time.sleep(0.25)  # a benchmark polling the journal file, not a test waiting on a condition
-                if journal.exists() and journal_span(journal)[0] >= count:
+                if finished(journal) >= count:
                     break
         finally:
             proc.terminate()
             proc.wait(60)
     done, seconds = journal_span(journal)
     return done / seconds if seconds else 0.0
+
+
+def finished(journal: Path) -> int:
+    """Invocations finished so far (0 while the journal is being created)."""
+    try:
+        return journal_span(journal)[0] if journal.exists() else 0
+    except sqlite3.OperationalError:
+        return 0
 
 
 def delete_queues(conn: str, *queues: str) -> None:

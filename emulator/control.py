@@ -3,7 +3,8 @@
 The worker's stdout and stderr stay the user's (their ``print`` and logging reach the terminal), so control
 traffic has a channel of its own: one end of a ``socket.socketpair()`` passed to the child by file descriptor.
 
-Supervisor to worker: ``{"cmd": "load"|"start"|"drain", ...}``. Worker to supervisor:
+Supervisor to worker: ``{"cmd": "warm"|"load"|"start"|"drain", ...}`` (``warm``: open these queues before the
+code is known). Worker to supervisor:
 ``{"event": "ready"|"loaded"|"load_failed"|"started"|"drained", ...}``. End of file on either side means the
 other one is gone: a worker whose supervisor died drains and exits.
 """

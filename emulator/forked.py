@@ -136,28 +136,33 @@ class ForkServer:
                 self._exits.notify_all()
 
     def spawn(self, index: int, cancel: threading.Event) -> WorkerProcess | None:
-        """A warm worker forked for slot ``index``; None when the fork server cannot give one."""
+        """A warm worker forked for slot ``index``; None when the fork server cannot give one (twice)."""
         with self._lock:
-            if self._gone:
-                self._start()
-            assert self._channel is not None
-            parent, child = socket.socketpair()
-            try:
-                send(self._channel, [child.fileno()], fork=index)
-            except OSError:
+            for _ in range(2):  # a fork server that died is started again once
+                if self._gone or (self._popen is not None and self._popen.poll() is not None):
+                    self._start()
+                reply, parent = self._request(index)
+                if reply is not None:
+                    pid, pidfd = reply
+                    return WorkerProcess(ForkedProcess(pid, pidfd, self), ControlChannel(parent), index, cancel)
                 parent.close()
-                return None
-            finally:
-                child.close()
-            try:
-                reply = self._forked.get(timeout=READY_TIMEOUT_S)
-            except queue.Empty:
-                reply = None
-        if reply is None:
-            parent.close()
-            return None
-        pid, pidfd = reply
-        return WorkerProcess(ForkedProcess(pid, pidfd, self), ControlChannel(parent), index, cancel)
+                self._gone = True
+        return None
+
+    def _request(self, index: int) -> tuple[tuple[int, int] | None, socket.socket]:
+        """Ask for one fork; the (pid, pidfd) reply, or None, and the supervisor's end of its control channel."""
+        assert self._channel is not None
+        parent, child = socket.socketpair()
+        try:
+            send(self._channel, [child.fileno()], fork=index)
+        except OSError:
+            return None, parent
+        finally:
+            child.close()
+        try:
+            return self._forked.get(timeout=READY_TIMEOUT_S), parent
+        except queue.Empty:
+            return None, parent
 
     def exit_code(self, pid: int, pidfd: int, timeout: float | None) -> int | None:
         """Worker ``pid``'s exit code within ``timeout`` s, else None. If the fork server died, the worker's

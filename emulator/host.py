@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from emulator import logs
 from emulator.bindings import BindingError, resolve_app_settings
@@ -22,6 +22,9 @@ from emulator.invocation import Invoker
 from emulator.journal import Journal
 from emulator.queue_trigger import LEASE_S, QueuePoller
 from framework import events
+
+if TYPE_CHECKING:
+    from azure.storage.queue.aio import QueueClient
 
 log = logging.getLogger("emulator.host")
 
@@ -87,10 +90,12 @@ class Host:
         """Start and drain ``runner`` with the host (call before :meth:`start`)."""
         self.runners.append(runner)
 
-    async def prepare(self) -> None:
+    async def prepare(self, warm_clients: dict[tuple[str, str], QueueClient] | None = None) -> None:
         """Index (if not done) and make every queue ready (client open, queue created), receiving nothing yet.
 
         A reload does this while the old generation drains, so that :meth:`start` has no round trip left to make.
+        ``warm_clients`` (connection string, queue) -> a client a warm spare opened on a queue that existed then;
+        the pollers take the ones they need (the dict keeps the rest, for the caller to close).
         """
         if self._prepared is not None:
             return
@@ -99,7 +104,10 @@ class Host:
             fn.name: QueuePoller(fn, self.invoker, self.deployment.host.queues, lease_s=self.lease_s)
             for fn in queue_functions
         }
-        outcomes = await asyncio.gather(*(p.prepare() for p in pollers.values()), return_exceptions=True)
+        warm = warm_clients if warm_clients is not None else {}
+        outcomes = await asyncio.gather(
+            *(p.prepare(warm.pop((p.connection, p.queue), None)) for p in pollers.values()), return_exceptions=True
+        )
         failure = next((o for o in outcomes if isinstance(o, BaseException)), None)
         if failure is not None:
             await asyncio.gather(*(p.drain(0.0) for p in pollers.values()))

@@ -1,10 +1,12 @@
-"""A worker under ``exchange dev``: warm start, then load / start / drain on the supervisor's command.
+"""A worker under ``exchange dev``: warm start, then warm / load / start / drain on the supervisor's command.
 
-It starts with the heavy libraries imported and no user code, says ``ready`` on its control channel (see
-:mod:`emulator.control`), then: ``load`` imports and indexes the deployment (nothing is polled yet, so broken code
-burns no dequeue), ``start`` starts the queue pollers, timers and HTTP server, ``drain`` stops receiving, finishes
-in-flight work within the bound and exits. End of file on the control channel (the supervisor died) and SIGTERM
-drain as well. SIGINT is left to the supervisor, which drains its workers in order.
+It starts with the heavy libraries imported and no user code (forked from :mod:`emulator.forkserver`, or a fresh
+interpreter), says ``ready`` on its control channel (see :mod:`emulator.control`), then: ``warm`` opens the running
+generation's queues ahead of a reload; ``load`` imports and indexes the deployment and opens its queues (nothing
+is polled yet, so broken code burns no dequeue); ``start`` starts the queue pollers, timers and HTTP server;
+``drain`` stops receiving, finishes in-flight work within the bound and exits. End of file on the control channel
+(the supervisor died) and SIGTERM drain as well. SIGINT is left to the supervisor, which drains its workers in
+order.
 """
 
 from __future__ import annotations
@@ -107,6 +109,7 @@ class Worker:
         self._http_sock = http_sock
         self._host: Any = None
         self._prepare_error: Exception | None = None
+        self._warm_clients: dict[tuple[str, str], Any] = {}
         self._stopping = asyncio.Event()
 
     def say(self, event: str, **data: Any) -> None:
@@ -121,10 +124,34 @@ class Worker:
             self.say("load_failed", error=_describe_failure(error))
             return
         try:  # open the queues now, while the old generation drains; a failure here is a start failure
-            await self._host.prepare()
+            await self._host.prepare(self._warm_clients)
         except Exception as error:
             self._prepare_error = error
+        await self._close_warm_clients()  # the ones the new code does not use
         self.say("loaded", functions=[fn.name for fn in self._host.functions])
+
+    async def warm(self, queues: list[list[str]]) -> None:
+        """Open clients on the current generation's queues (and create them if missing) before any code is
+        loaded, so that a reload's load has no round trip to make for them."""
+        from azure.core.exceptions import ResourceExistsError
+
+        from emulator.storage_io import async_queue_client
+
+        for conn, name in queues:
+            client = async_queue_client(conn, name)
+            try:
+                with contextlib.suppress(ResourceExistsError):
+                    await client.create_queue()
+            except Exception:  # the queue service is away: the load will open (and report) it itself
+                await client.close()
+                continue
+            self._warm_clients[(conn, name)] = client
+
+    async def _close_warm_clients(self) -> None:
+        clients, self._warm_clients = list(self._warm_clients.values()), {}
+        for client in clients:
+            with contextlib.suppress(Exception):
+                await client.close()
 
     async def start(self) -> bool:
         """Start the triggers; on failure (storage unreachable, ...) say why, stop what started and return False."""
@@ -136,10 +163,12 @@ class Worker:
             self.say("start_failed", error=_describe_failure(error))
             await self.drain(0.0)
             return False
-        self.say("started")
+        queues = [[p.connection, p.queue] for p in self._host.pollers.values()]
+        self.say("started", queues=queues)
         return True
 
     async def drain(self, timeout: float) -> None:
+        await self._close_warm_clients()
         if self._host is not None:
             host, self._host = self._host, None
             try:
@@ -165,7 +194,9 @@ class Worker:
     async def follow(self, reader: asyncio.StreamReader) -> None:
         """Obey commands until told to drain, SIGTERM, or the supervisor goes away."""
         while (cmd := await self._next_command(reader)) is not None:
-            if cmd["cmd"] == "load":
+            if cmd["cmd"] == "warm":
+                await self.warm(cmd["queues"])
+            elif cmd["cmd"] == "load":
                 await self.load(cmd["config"])
             elif cmd["cmd"] == "start" and self._host is not None:
                 if not await self.start():

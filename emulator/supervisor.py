@@ -115,6 +115,8 @@ class Supervisor:
         self._replace_after = 0.0
         self._replace_backoff = REPLACE_BACKOFF_S
         self._forks: forked.ForkServer | None = None
+        #: [connection string, queue] of the running generation's queue triggers (spares open them in advance).
+        self._queues: list[list[str]] = []
 
     def _new_worker(self, index: int) -> WorkerProcess:
         """A warm worker: forked from the fork server in milliseconds, else a fresh interpreter (about a second)."""
@@ -123,7 +125,11 @@ class Supervisor:
         return WorkerProcess.spawn(index, self._http, log=self.options.log_path, cancel=self._stop)
 
     def _spawn_spares(self) -> None:
+        """Warm workers for the next generation, each told to open the running generation's queues already."""
         self._spares = [self._new_worker(i) for i in range(self.options.workers)]
+        for spare in self._spares:
+            if self._queues:
+                spare.control.send("warm", queues=self._queues)
 
     def bind(self, http_port: int) -> None:
         """Take the HTTP port now (before saying we serve on it); :meth:`serve` then uses this socket."""
@@ -176,10 +182,10 @@ class Supervisor:
             self._say(f"change detected: {names}{' ...' if len(changed) > 5 else ''} - reloading")
         new, self._spares = self._spares, []
         old, self.active = self.active, []
+        for worker in new:  # the load is the critical path: it goes first
+            worker.begin_load(self.config)
         for worker in old:
             worker.begin_drain(self.options.drain_timeout)
-        for worker in new:
-            worker.begin_load(self.config)
         finish_drain(old, self.options.drain_timeout)
         drained = time.monotonic()
         for worker in new:  # queued behind the load: a worker whose code loaded starts without another round trip
@@ -192,9 +198,11 @@ class Supervisor:
         failed = next((e for e in events if e.get("event") != "loaded"), None)
         if failed is not None:
             return self._failed(new, "load", failed)
-        failed = next((e for e in (worker.finish_start() for worker in new) if e.get("event") != "started"), None)
+        started_events = [worker.finish_start() for worker in new]
+        failed = next((e for e in started_events if e.get("event") != "started"), None)
         if failed is not None:
             return self._failed(new, "start", failed)
+        self._queues = started_events[0].get("queues", [])
         self.active, self.last_error = new, None
         self.generation += 1
         functions = events[0].get("functions", [])
