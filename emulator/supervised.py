@@ -241,7 +241,10 @@ def prepare(verbose: bool = False) -> None:
 
 def serve_control(control_fd: int, http_fd: int | None) -> int:
     """Obey the supervisor on ``control_fd`` until drained; the exit status."""
-    asyncio.run(_run(control_fd, http_fd))
+    from emulator.log_thread import off_the_loop
+
+    with off_the_loop():  # started here, in the worker itself: a fork would not copy the listener thread
+        asyncio.run(_run(control_fd, http_fd))
     return 0
 
 
