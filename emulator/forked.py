@@ -19,9 +19,10 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
-from emulator.control import ControlChannel
+from emulator.control import CANCEL_CHECK_S, ControlChannel
 from emulator.forkserver import PACKET, send
 from emulator.workers import READY_TIMEOUT_S, WorkerProcess
 
@@ -141,16 +142,19 @@ class ForkServer:
             for _ in range(2):  # a fork server that died is started again once
                 if self._gone or (self._popen is not None and self._popen.poll() is not None):
                     self._start()
-                reply, parent = self._request(index)
+                reply, parent = self._request(index, cancel)
                 if reply is not None:
                     pid, pidfd = reply
                     return WorkerProcess(ForkedProcess(pid, pidfd, self), ControlChannel(parent), index, cancel)
                 parent.close()
+                if cancel.is_set():
+                    return None
                 self._gone = True
         return None
 
-    def _request(self, index: int) -> tuple[tuple[int, int] | None, socket.socket]:
-        """Ask for one fork; the (pid, pidfd) reply, or None, and the supervisor's end of its control channel."""
+    def _request(self, index: int, cancel: threading.Event) -> tuple[tuple[int, int] | None, socket.socket]:
+        """Ask for one fork; the (pid, pidfd) reply, or None (also soon after ``cancel`` is set: Ctrl-C while the
+        fork server still warms up), and the supervisor's end of the worker's control channel."""
         assert self._channel is not None
         parent, child = socket.socketpair()
         try:
@@ -159,10 +163,13 @@ class ForkServer:
             return None, parent
         finally:
             child.close()
-        try:
-            return self._forked.get(timeout=READY_TIMEOUT_S), parent
-        except queue.Empty:
-            return None, parent
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while time.monotonic() < deadline and not cancel.is_set():
+            try:
+                return self._forked.get(timeout=CANCEL_CHECK_S), parent
+            except queue.Empty:
+                continue
+        return None, parent
 
     def exit_code(self, pid: int, pidfd: int, timeout: float | None) -> int | None:
         """Worker ``pid``'s exit code within ``timeout`` s, else None. If the fork server died, the worker's
