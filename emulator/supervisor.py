@@ -1,10 +1,11 @@
 """``exchange dev``: the supervisor that owns Azurite, the HTTP socket and the worker processes.
 
-It binds the HTTP port once (workers inherit the socket, as uvicorn's reloader does), keeps warm workers ready,
-and on a file change swaps generations: the new code is imported in a warm worker first; if that fails the error
-is shown and the old workers are drained too, so no queue is polled by stale or broken code until the code is
-fixed; if it works, the old workers are drained (stop receiving, finish in-flight work within a bound) and the new
-ones start their triggers. Reload is always a fresh process, never ``importlib.reload``.
+It binds the HTTP port once (workers inherit the socket, as uvicorn's reloader does), keeps warm workers ready
+(forked from a fork server that has imported the libraries, never user code: :mod:`emulator.forked`), and on a
+file change swaps generations: the new code is imported in a warm worker while the old workers drain (stop
+receiving, finish in-flight work within a bound); if the new code fails to load the error is shown and no queue
+is polled by stale or broken code until the code is fixed; if it loads, the new workers start their triggers as
+soon as the old ones are drained. Reload is always a fresh process, never ``importlib.reload``.
 """
 
 from __future__ import annotations
@@ -188,7 +189,9 @@ class Supervisor:
             worker.begin_drain(self.options.drain_timeout)
         finish_drain(old, self.options.drain_timeout)
         drained = time.monotonic()
-        for worker in new:  # queued behind the load: a worker whose code loaded starts without another round trip
+        # queued behind the load: a worker whose code loaded starts without another round trip (one that failed
+        # ignores it; with several workers, one failure stops them all, even those that loaded and started)
+        for worker in new:
             worker.begin_start()
         events = [worker.finish_load() for worker in new]
         loaded = time.monotonic()
