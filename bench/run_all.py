@@ -156,7 +156,8 @@ def table(rows: list[Row]) -> str:
     head = ["benchmark", "figure", "value", "baseline (same run)", "ratio", "target", "holds"]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     for r in rows:
-        lines.append(f"| {r.bench} | {r.name} | {r.value} | {r.baseline} | {r.ratio} | {r.target} | {r.holds} |")
+        cells = [r.bench, r.name, r.value, r.baseline, r.ratio, r.target, r.holds]
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return "\n".join(lines)
 
 
