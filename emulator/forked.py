@@ -78,9 +78,11 @@ class ForkedProcess:
 class ForkServer:
     """One fork server per supervisor: started once, asked for warm workers, ended with :meth:`close`."""
 
-    def __init__(self, http_sock: socket.socket | None, log: Path | None) -> None:
+    def __init__(self, http_sock: socket.socket | None, log: Path | None, grace: float = 15.0) -> None:
         self._http = http_sock
         self._log = log
+        #: How long workers left behind by a supervisor that died may take to drain before they are killed.
+        self._grace = grace
         self._lock = threading.Lock()
         self._exits = threading.Condition()
         self._codes: dict[int, int] = {}
@@ -92,6 +94,7 @@ class ForkServer:
     def _start(self) -> None:
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         args = [sys.executable, "-m", "emulator.forkserver", "--channel-fd", str(child.fileno())]
+        args += ["--grace", str(self._grace)]
         fds = [child.fileno()]
         if self._http is not None:
             args += ["--http-fd", str(self._http.fileno())]

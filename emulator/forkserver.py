@@ -13,13 +13,15 @@ Its channel to the supervisor is a SOCK_SEQPACKET socket (one packet per message
   ends (negative N: killed by that signal, as ``subprocess`` reports it).
 
 End of file on the channel (the supervisor is gone) ends the fork server; its children notice the same on their
-own control channels and drain.
+own control channels and drain. One that is still importing user code cannot notice (an import that never
+returns): whatever child is left after ``--grace`` seconds is killed, so a killed supervisor leaves no orphan.
 """
 
 from __future__ import annotations
 
 import argparse
 import atexit
+import contextlib
 import gc
 import json
 import os
@@ -27,6 +29,7 @@ import select
 import signal
 import socket
 import sys
+import time
 import traceback
 
 #: Large enough for any request; requests are a few bytes.
@@ -38,8 +41,8 @@ def send(channel: socket.socket, fds: list[int] | None = None, **message: object
     socket.send_fds(channel, [json.dumps(message).encode()], fds or [])
 
 
-def _reap(channel: socket.socket) -> None:
-    """Collect every child that ended and tell the supervisor."""
+def _reap(channel: socket.socket | None) -> None:
+    """Collect every child that ended and tell the supervisor (unless it is gone)."""
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
@@ -47,7 +50,29 @@ def _reap(channel: socket.socket) -> None:
             return
         if pid == 0:
             return
-        send(channel, exited=pid, code=os.waitstatus_to_exitcode(status))
+        if channel is not None:
+            with contextlib.suppress(OSError):
+                send(channel, exited=pid, code=os.waitstatus_to_exitcode(status))
+
+
+def _outlive(children: set[int], grace: float) -> None:
+    """The supervisor is gone: give the children ``grace`` seconds to drain and exit, then kill the rest."""
+    deadline = time.monotonic() + grace
+    while children and time.monotonic() < deadline:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid:
+            children.discard(pid)
+        else:
+            time.sleep(0.05)  # no child to wait on with a timeout: poll, only in this last phase
+    for pid in children:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-1, 0):
+            pass
 
 
 def _child(channel: socket.socket, wakeup: tuple[int, int], control_fd: int, http_fd: int | None) -> None:
@@ -72,7 +97,7 @@ def _child(channel: socket.socket, wakeup: tuple[int, int], control_fd: int, htt
         os._exit(code)
 
 
-def _fork(channel: socket.socket, wakeup: tuple[int, int], control_fd: int, http_fd: int | None) -> None:
+def _fork(channel: socket.socket, wakeup: tuple[int, int], control_fd: int, http_fd: int | None) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
@@ -84,10 +109,11 @@ def _fork(channel: socket.socket, wakeup: tuple[int, int], control_fd: int, http
         send(channel, [pidfd], forked=pid)
     finally:
         os.close(pidfd)
+    return pid
 
 
-def serve(channel: socket.socket, http_fd: int | None) -> None:
-    """Fork a worker per request until the supervisor goes away."""
+def serve(channel: socket.socket, http_fd: int | None, grace: float) -> None:
+    """Fork a worker per request until the supervisor goes away; then see the children out (``grace``)."""
     wakeup = os.pipe()
     os.set_blocking(wakeup[0], False)
     os.set_blocking(wakeup[1], False)
@@ -95,6 +121,7 @@ def serve(channel: socket.socket, http_fd: int | None) -> None:
     signal.signal(signal.SIGCHLD, lambda *_: None)  # the wake-up pipe is what matters
     gc.freeze()  # keep the warm objects out of the children's collections: fewer copy-on-write pages
     send(channel, ready=os.getpid())
+    children: set[int] = set()
     while True:
         readable, _, _ = select.select([channel.fileno(), wakeup[0]], [], [])
         if wakeup[0] in readable:
@@ -102,10 +129,23 @@ def serve(channel: socket.socket, http_fd: int | None) -> None:
                 pass
             _reap(channel)
         if channel.fileno() in readable:
-            data, fds, _, _ = socket.recv_fds(channel, PACKET, 1)
+            try:
+                data, fds, _, _ = socket.recv_fds(channel, PACKET, 1)
+            except OSError:
+                data, fds = b"", []
             if not data:
+                signal.set_wakeup_fd(-1)
+                _outlive({pid for pid in children if _running(pid)}, grace)
                 return
-            _fork(channel, wakeup, fds[0], http_fd)
+            children.add(_fork(channel, wakeup, fds[0], http_fd))
+
+
+def _running(pid: int) -> bool:
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return False
+    return done == 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,11 +155,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m emulator.forkserver")
     parser.add_argument("--channel-fd", type=int, required=True)
     parser.add_argument("--http-fd", type=int)
+    parser.add_argument("--grace", type=float, default=15.0, help="seconds orphaned workers get to drain")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     prepare(args.verbose)
-    serve(socket.socket(fileno=args.channel_fd), args.http_fd)
+    serve(socket.socket(fileno=args.channel_fd), args.http_fd, args.grace)
     return 0
 
 

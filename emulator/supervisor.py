@@ -142,7 +142,8 @@ class Supervisor:
             self.bind(http_port)
         assert self._http is not None
         if forked.available():
-            self._forks = forked.ForkServer(self._http, self.options.log_path)
+            # a supervisor that dies leaves its workers this long to drain before the fork server kills them
+            self._forks = forked.ForkServer(self._http, self.options.log_path, self.options.drain_timeout + 5.0)
         changes: queue.Queue[set[Path]] = queue.Queue()
         if self.options.reload:  # watch before the first load: a save during start-up is not missed
             threading.Thread(target=self._watch, args=(changes,), name="watch", daemon=True).start()
