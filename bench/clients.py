@@ -17,6 +17,7 @@ from pathlib import Path
 
 from azure.storage.queue import QueueClient
 from azure.storage.queue.aio import QueueClient as AsyncQueueClient
+from report import figure
 
 from emulator import azurite
 
@@ -71,6 +72,8 @@ def main(messages: int, threads: int) -> None:
             fill(conn, f"sync-{round_}", messages)
             rate_sync = sync_drain(conn, f"sync-{round_}", messages, threads)
             print(f"receive+delete: aio {rate_async:6.1f} msg/s, sync x{threads} threads {rate_sync:6.1f} msg/s")
+        figure("receive+delete, aio client, msg/s", rate_async, "msg/s", baseline=rate_sync,
+               baseline_name=f"sync x{threads} threads")  # fmt: skip
     finally:
         proc.stop()
         shutil.rmtree(root, ignore_errors=True)

@@ -19,6 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from report import figure
+
 EXCHANGE = str(Path(sys.executable).parent / "exchange")
 TARGET_S = 1.0
 
@@ -76,6 +80,10 @@ def main() -> None:
                 timed(["new", "processor", f"p{i}", "-c", "warm", "--defaults", "--path", str(warm)], env)
             )
     report("baseline: python -c 'import copier'", baseline, CPU["baseline"])
+    for label, seconds in [("exchange new customer", customers), ("exchange new processor", processors)]:
+        median = statistics.median(seconds)
+        figure(f"{label} (median)", median, "s", baseline=statistics.median(baseline), baseline_name="import copier",
+               target=f"< {TARGET_S:g} s", holds=median < TARGET_S)  # fmt: skip
     report("new customer (in a workspace)", customers, CPU["new customer"][1:])
     report("new customer (empty folder: workspace too)", first_workspace, CPU["new customer (fresh)"])
     report("new processor (code + wiring)", processors, CPU["new processor"])

@@ -144,6 +144,12 @@ def print_table(rows: dict[str, list[float]], counts: list[int], ceiling: float,
     for name, rates in rows.items():
         print(f"{name:<12}" + "".join(f"{rate:>14.0f}" for rate in rates))
     print(f"{'raw SDK loop':<12}{ceiling:>14.0f}   (receive, send on, delete; no function, no database)")
+    from report import figure
+
+    for name, rates in rows.items():
+        for n, rate in zip(counts, rates, strict=True):
+            figure(f"scale-out {name}, {n} worker(s), orders/s", rate, "orders/s", baseline=ceiling,
+                   baseline_name="raw SDK loop")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -118,7 +118,7 @@ def soak(args: argparse.Namespace, root: Path, storage: str) -> list[Sample]:
         # the workers now: their host.start entries are pruned from the journal later in the run
         workers = wait_for(
             lambda: (
-                (found := [p for p in running_workers(pipeline.journal) if p in children(dev.proc.pid)])
+                (found := [p for p in running_workers(pipeline.journal) if p in descendants(dev.proc.pid)])
                 and len(found) == args.workers
                 and found
             ),
@@ -136,9 +136,20 @@ def soak(args: argparse.Namespace, root: Path, storage: str) -> list[Sample]:
     return samples
 
 
+def descendants(pid: int) -> set[int]:
+    """Every process below ``pid``: workers are forked by the fork server, the supervisor's child."""
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        below = children(todo.pop())
+        found.update(below)
+        todo += below
+    return found
+
+
 def look(dev: DevProcess, pipeline: Pipeline, workers: list[int], storage: str, at_s: float, sent: int) -> Sample:
     """Memory of the supervisor and of its running workers (not the idle warm spares), journal, backlog."""
-    own = set(children(dev.proc.pid))
+    own = descendants(dev.proc.pid)
     journal_path = pipeline.path / ".exchange" / "journal.db"
     return Sample(
         at_s=at_s,
@@ -177,6 +188,17 @@ def verdict(samples: list[Sample], args: argparse.Namespace) -> int:
     retention = f"retention {args.journal_keep} (pruned about once a minute)"
     print(f"journal: peak {peak} rows, last {last.journal_rows}, {retention}")
     print(f"backlog at the end: {last.backlog} (median {statistics.median(s.backlog for s in warm):.0f})")
+    sys.path.insert(0, str(ROOT / "bench"))
+    from report import figure
+
+    for name, before, after in [
+        ("supervisor", first.supervisor_kib, last.supervisor_kib),
+        ("workers", sum(first.workers_kib), sum(last.workers_kib)),
+    ]:
+        growth = (after - before) / before if before else 0.0
+        figure(f"soak: {name} memory at the end", after / 1024, "MiB", baseline=before / 1024,
+               baseline_name="after warm-up", target=f"<= {1 + args.tolerance:.2f}x",
+               holds=growth <= args.tolerance)  # fmt: skip
     return 0 if ok else 1
 
 

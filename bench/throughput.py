@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from azure.storage.queue.aio import QueueClient
+from report import figure
 
 from emulator import azurite
 from emulator.deployment import load_deployment
@@ -172,6 +173,17 @@ async def main(messages: int, rounds: int, repeats: int) -> None:
     print(
         f"  ratio emulator/raw: median {statistics.median(ratios):.2f} (min {min(ratios):.2f}, max {max(ratios):.2f})"
     )
+    figure(
+        "in-process host pass-through, msg/s",
+        statistics.median(e for _, e in results),
+        "msg/s",
+        baseline=statistics.median(r for r, _ in results),
+        baseline_name="async SDK loop",
+        ratio=statistics.median(ratios),
+        target=">= 0.95x",
+        holds=statistics.median(ratios) >= 0.95,
+    )
+    figure("pickup latency, idle queue (median)", statistics.median(latencies) * 1000, "ms")
     print(
         f"pickup latency on an idle queue ({rounds} sends): median {statistics.median(latencies) * 1000:.0f} ms, "
         f"p90 {sorted(latencies)[int(0.9 * len(latencies))] * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms"

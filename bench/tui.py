@@ -27,6 +27,9 @@ sys.path.insert(0, str(ROOT / "tests" / "cli" / "tui"))
 
 from tui_traffic import host_start, order_flow, write  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "bench"))
+from report import figure  # noqa: E402
+
 from emulator.journal import Journal  # noqa: E402
 from exchange_cli.tui import make_app  # noqa: E402
 from exchange_cli.tui.target import TuiTarget  # noqa: E402
@@ -153,6 +156,11 @@ def main() -> None:
           f"worst {max(flt):.1f} ms")  # fmt: skip
     print(f"TUI process RSS: {result['rss_before']:.0f} MiB before the app, {result['rss_after']:.0f} MiB after, "
           f"peak {result['rss_peak']:.0f} MiB")  # fmt: skip
+    median, p95, bare_median = statistics.median(keys), percentile(keys, 0.95), statistics.median(bare)
+    figure("TUI key press -> repaint, median", median, "ms", baseline=bare_median, baseline_name="one-widget app",
+           target="<= 50 ms", holds=median <= 50)  # fmt: skip
+    figure("TUI key press -> repaint, p95", p95, "ms", baseline=percentile(bare, 0.95),
+           baseline_name="one-widget app", target="<= 150 ms", holds=p95 <= 150)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from emulator import logs
 from emulator.azure_runtime import AzureRuntime, RuntimeName
@@ -24,6 +24,9 @@ from emulator.invocation import Invoker
 from emulator.journal import Journal
 from emulator.queue_trigger import LEASE_S, QueuePoller
 from framework.runtime import Runtime
+
+if TYPE_CHECKING:
+    from azure.storage.queue.aio import QueueClient
 
 log = logging.getLogger("emulator.host")
 
@@ -72,6 +75,7 @@ class Host:
         self.pollers: dict[str, QueuePoller] = {}
         self.runners: list[Runner] = []
         self._drained = False
+        self._prepared: dict[str, QueuePoller] | None = None
         self._log_handler: logs.JournalLogHandler | None = None
 
     @property
@@ -97,19 +101,42 @@ class Host:
         """Start and drain ``runner`` with the host (call before :meth:`start`)."""
         self.runners.append(runner)
 
+    async def prepare(self, warm_clients: dict[tuple[str, str], QueueClient] | None = None) -> None:
+        """Index (if not done) and make every queue ready (client open, queue created), receiving nothing yet.
+
+        A reload does this while the old generation drains, so that :meth:`start` has no round trip left to make.
+        ``warm_clients`` (connection string, queue) -> a client a warm spare opened on a queue that existed then;
+        the pollers take the ones they need (the dict keeps the rest, for the caller to close).
+        """
+        if self._prepared is not None:
+            return
+        queue_functions = [f for f in self.functions if f.trigger.type == "queueTrigger" and not f.disabled]
+        pollers = {
+            fn.name: QueuePoller(fn, self.invoker, self.deployment.host.queues, lease_s=self.lease_s)
+            for fn in queue_functions
+        }
+        warm = warm_clients if warm_clients is not None else {}
+        outcomes = await asyncio.gather(
+            *(p.prepare(warm.pop((p.connection, p.queue), None)) for p in pollers.values()), return_exceptions=True
+        )
+        failure = next((o for o in outcomes if isinstance(o, BaseException)), None)
+        if failure is not None:
+            await asyncio.gather(*(p.drain(0.0) for p in pollers.values()))
+            raise failure
+        self._prepared = pollers
+
     async def start(self) -> None:
-        """Index (if not done), then start a poller per enabled queue function and every runner."""
+        """Index and prepare (if not done), then start a poller per enabled queue function and every runner."""
         functions = self.functions
         self.invoker.transport.bind(asyncio.get_running_loop())
         self.runtime.set_transport(self.invoker.transport)
         await self.start_runtime()
+        await self.prepare()
         if self.journal is not None:
             self._log_handler = logs.install(self.journal)
-        for fn in functions:
-            if fn.trigger.type == "queueTrigger" and not fn.disabled:
-                poller = QueuePoller(fn, self.invoker, self.deployment.host.queues, lease_s=self.lease_s)
-                await poller.start()
-                self.pollers[fn.name] = poller
+        for name, poller in (self._prepared or {}).items():
+            await poller.start()
+            self.pollers[name] = poller
         for runner in self.runners:
             await runner.start(self)
         log.info("%s", self.summary())
@@ -140,11 +167,13 @@ class Host:
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Stop taking work; let in-flight invocations finish within ``timeout`` seconds."""
-        parts = [p.drain(timeout) for p in self.pollers.values()]
+        pollers = {*self.pollers.values(), *(self._prepared or {}).values()}  # prepared ones hold clients too
+        parts = [p.drain(timeout) for p in pollers]
         if not self._drained:
             parts += [r.drain(timeout) for r in self.runners]
         self._drained = True
         self.pollers.clear()
+        self._prepared = {}
         await asyncio.gather(*parts)
 
     async def stop(self, timeout: float = 0.0) -> None:

@@ -7,6 +7,7 @@ The writer also prunes: the journal keeps the newest ``keep_entries`` entries an
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -124,6 +125,9 @@ class JournalEntry:
         )
 
 
+_INSERT = f"INSERT INTO entries ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+
+
 def truncate(text: str, limit: int = BODY_LIMIT) -> str:
     """``text`` cut at ``limit`` characters, saying how much was left out."""
     return text if len(text) <= limit else f"{text[:limit]}... [{len(text) - limit} more characters]"
@@ -159,6 +163,8 @@ class Journal:
         self._stopping = False
         self._writer: threading.Thread | None = None
         self._failing = False
+        self._write_lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
         if not create:  # a reader in another process: never creates or writes the file (works on a full disk)
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -234,6 +240,8 @@ class Journal:
             self.flush()
         except sqlite3.Error as exc:  # stopping must not fail because the journal cannot be written
             _log.warning("journal %s: %d entries not written: %s", self.path, len(self._buffer), exc)
+        with self._write_lock:
+            self._disconnect()
 
     def _start_writer(self) -> None:
         with self._lock:
@@ -257,16 +265,25 @@ class Journal:
             flushes += 1
 
     def _write(self, batch: list[JournalEntry]) -> None:
-        conn = _connect(self.path, self.busy_timeout)
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.executemany(
-                f"INSERT INTO entries ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
-                [entry._row() for entry in batch],
-            )
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
+        """Insert ``batch`` in one transaction, on a connection kept between flushes (opening one, with its
+        pragmas, cost more than the inserts at ten flushes a second); after an error the next flush reconnects."""
+        rows = [entry._row() for entry in batch]
+        with self._write_lock:
+            if self._conn is None:
+                self._conn = _connect(self.path, self.busy_timeout)
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                self._conn.executemany(_INSERT, rows)
+                self._conn.execute("COMMIT")
+            except sqlite3.Error:
+                self._disconnect()
+                raise
+
+    def _disconnect(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
 
     def prune(self) -> None:
         """Drop entries beyond the retention bounds."""

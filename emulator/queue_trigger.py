@@ -86,22 +86,43 @@ class QueuePoller:
         self._slot_free = asyncio.Event()
         self._stopping = False
         self._unreachable = False
+        self._assumed_existing = False
         self._tasks: list[asyncio.Task[None]] = []
 
-    async def start(self) -> None:
-        """Create the queue if it is missing and start polling."""
+    @property
+    def connection(self) -> str:
+        """The connection string of the trigger's storage account."""
+        return self._conn
+
+    async def prepare(self, warm_client: QueueClient | None = None) -> None:
+        """Open the client and create the queue if it is missing, without receiving anything yet.
+
+        ``warm_client``: a client on this queue that a warm spare opened (and created the queue with) before the
+        code was loaded, so that a reload makes no round trip here; should the queue be gone by the first receive,
+        it is created then.
+        """
         from azure.core.exceptions import ResourceExistsError, ServiceRequestError
 
+        if self._client is not None:
+            return
+        if warm_client is not None:
+            self._client, self._assumed_existing = warm_client, True
+            return
         self._client = async_queue_client(self._conn, self.queue)
         try:
             with contextlib.suppress(ResourceExistsError):
                 await self._client.create_queue()
         except ServiceRequestError as exc:
             await self._client.close()
+            self._client = None
             raise StorageUnavailableError(
                 f"Function {self.fn.name}: cannot reach the queue service for queue {self.queue!r}: {exc}",
                 hint="start Azurite (exchange azurite start) or check the AzureWebJobsStorage connection string",
             ) from exc
+
+    async def start(self) -> None:
+        """Create the queue if it is missing (unless :meth:`prepare` did) and start polling."""
+        await self.prepare()
         self._tasks = [asyncio.create_task(self._poll(), name=f"poll {self.queue}"), asyncio.create_task(self._renew())]
 
     def wake(self) -> None:
@@ -143,6 +164,9 @@ class QueuePoller:
         try:
             batch = await self._receive(count)
         except Exception as exc:  # Azurite down or restarting: keep the host alive and try again
+            if self._assumed_existing and getattr(exc, "error_code", None) == "QueueNotFound":
+                await self._create_missing()
+                return []
             if not self._unreachable:
                 log.warning(
                     "queue %s: receive failed (%s); retrying every second - is the queue service (Azurite) running?",
@@ -155,6 +179,15 @@ class QueuePoller:
             log.warning("queue %s: receiving again", self.queue)
             self._unreachable = False
         return batch
+
+    async def _create_missing(self) -> None:
+        """Create the queue a warm client assumed (deleted since the spare opened it), as a start would have."""
+        from azure.core.exceptions import ResourceExistsError
+
+        assert self._client is not None
+        self._assumed_existing = False
+        with contextlib.suppress(ResourceExistsError):
+            await self._client.create_queue()
 
     async def _idle(self, seconds: float) -> None:
         """Wait ``seconds``, or less when :meth:`wake` is called."""

@@ -1,10 +1,12 @@
-"""A worker under ``exchange dev``: warm start, then load / start / drain on the supervisor's command.
+"""A worker under ``exchange dev``: warm start, then warm / load / start / drain on the supervisor's command.
 
-It starts with the heavy libraries imported and no user code, says ``ready`` on its control channel (see
-:mod:`emulator.control`), then: ``load`` imports and indexes the deployment (nothing is polled yet, so broken code
-burns no dequeue), ``start`` starts the queue pollers, timers and HTTP server, ``drain`` stops receiving, finishes
-in-flight work within the bound and exits. End of file on the control channel (the supervisor died) and SIGTERM
-drain as well. SIGINT is left to the supervisor, which drains its workers in order.
+It starts with the heavy libraries imported and no user code (forked from :mod:`emulator.forkserver`, or a fresh
+interpreter), says ``ready`` on its control channel (see :mod:`emulator.control`), then: ``warm`` opens the running
+generation's queues ahead of a reload; ``load`` imports and indexes the deployment and opens its queues (nothing
+is polled yet, so broken code burns no dequeue); ``start`` starts the queue pollers, timers and HTTP server;
+``drain`` stops receiving, finishes in-flight work within the bound and exits. End of file on the control channel
+(the supervisor died) and SIGTERM drain as well. SIGINT is left to the supervisor, which drains its workers in
+order.
 """
 
 from __future__ import annotations
@@ -111,35 +113,69 @@ class Worker:
         self._writer = writer
         self._http_sock = http_sock
         self._host: Any = None
+        self._prepare_error: Exception | None = None
+        self._warm_clients: dict[tuple[str, str], Any] = {}
         self._stopping = asyncio.Event()
 
     def say(self, event: str, **data: Any) -> None:
         """Tell the supervisor something."""
         self._writer.write((json.dumps({"event": event, **data}, default=str) + "\n").encode())
 
-    def load(self, config: dict[str, Any]) -> None:
+    async def load(self, config: dict[str, Any]) -> None:
         try:
             self._host = build_host(config, self._http_sock)
         except BaseException as error:  # user code may raise anything at import time: report it, never die silently
             _journal_failure(config, "load_failed", error)
             self.say("load_failed", error=_describe_failure(error))
             return
+        try:  # open the queues now, while the old generation drains; a failure here is a start failure
+            await self._host.prepare(self._warm_clients)
+        except Exception as error:
+            self._prepare_error = error
+        await self._close_warm_clients()  # the ones the new code does not use
         functions = self._host.functions
         not_run = {fn.name: fn.not_run for fn in functions if fn.not_run is not None}
         self.say("loaded", functions=[fn.name for fn in functions], not_run=not_run)
 
+    async def warm(self, queues: list[list[str]]) -> None:
+        """Open clients on the current generation's queues (and create them if missing) before any code is
+        loaded, so that a reload's load has no round trip to make for them."""
+        from azure.core.exceptions import ResourceExistsError
+
+        from emulator.storage_io import async_queue_client
+
+        for conn, name in queues:
+            client = async_queue_client(conn, name)
+            try:
+                with contextlib.suppress(ResourceExistsError):
+                    await client.create_queue()
+            except Exception:  # the queue service is away: the load will open (and report) it itself
+                await client.close()
+                continue
+            self._warm_clients[(conn, name)] = client
+
+    async def _close_warm_clients(self) -> None:
+        clients, self._warm_clients = list(self._warm_clients.values()), {}
+        for client in clients:
+            with contextlib.suppress(Exception):
+                await client.close()
+
     async def start(self) -> bool:
         """Start the triggers; on failure (storage unreachable, ...) say why, stop what started and return False."""
         try:
+            if self._prepare_error is not None:
+                raise self._prepare_error
             await self._host.start()
         except Exception as error:  # reported to the supervisor, which shows it; this worker then exits
             self.say("start_failed", error=_describe_failure(error))
             await self.drain(0.0)
             return False
-        self.say("started")
+        queues = [[p.connection, p.queue] for p in self._host.pollers.values()]
+        self.say("started", queues=queues)
         return True
 
     async def drain(self, timeout: float) -> None:
+        await self._close_warm_clients()
         if self._host is not None:
             host, self._host = self._host, None
             try:
@@ -165,8 +201,10 @@ class Worker:
     async def follow(self, reader: asyncio.StreamReader) -> None:
         """Obey commands until told to drain, SIGTERM, or the supervisor goes away."""
         while (cmd := await self._next_command(reader)) is not None:
-            if cmd["cmd"] == "load":
-                self.load(cmd["config"])
+            if cmd["cmd"] == "warm":
+                await self.warm(cmd["queues"])
+            elif cmd["cmd"] == "load":
+                await self.load(cmd["config"])
             elif cmd["cmd"] == "start" and self._host is not None:
                 if not await self.start():
                     return
@@ -198,18 +236,32 @@ async def _run(control_fd: int, http_fd: int | None) -> None:
             writer.close()
 
 
-def main(argv: list[str]) -> int:
-    """Entry point of a supervised worker process."""
+def prepare(verbose: bool = False) -> None:
+    """What a worker process does before it knows its control channel: Ctrl-C is the supervisor's, logs go to
+    stderr, the heavy libraries are imported (also done once by the fork server, whose children inherit it)."""
     from emulator.worker import configure_logging
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    configure_logging(verbose)
+    warm_up()
+
+
+def serve_control(control_fd: int, http_fd: int | None) -> int:
+    """Obey the supervisor on ``control_fd`` until drained; the exit status."""
+    from emulator.log_thread import off_the_loop
+
+    with off_the_loop():  # started here, in the worker itself: a fork would not copy the listener thread
+        asyncio.run(_run(control_fd, http_fd))
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    """Entry point of a supervised worker process started on its own (not forked from the fork server)."""
     parser = argparse.ArgumentParser(prog="python -m emulator.worker")
     parser.add_argument("--control-fd", type=int, required=True)
     parser.add_argument("--http-fd", type=int)
     parser.add_argument("--index", type=int, default=0)
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    configure_logging(args.verbose)
-    warm_up()
-    asyncio.run(_run(args.control_fd, args.http_fd))
-    return 0
+    prepare(args.verbose)
+    return serve_control(args.control_fd, args.http_fd)
