@@ -208,7 +208,8 @@ class ProcessorHandler:
             tracker.transition(message, State.FAILED, State.PROCESSING, details={**failure.to_dict(), "delay_s": delay})
             tracker.flush()
             return result
-        delay = schedule_retry(message, queue, delay, self.config.connection_string, self.name)
+        cause = f"{failure.error_type}: {failure.error_message}"
+        delay = schedule_retry(message, queue, delay, self.config.connection_string, self.name, cause=cause)
         result.retry_after_seconds = delay
         result.processing_metadata["retry_scheduled"] = {"queue": queue, "delay_s": delay}
         details = {"attempt": failure.attempt, "delay_s": delay}

@@ -25,18 +25,22 @@ def next_attempt(message: Message) -> Message:
     return dataclasses.replace(message, retry_count=message.retry_count + 1, metadata=dict(message.metadata))
 
 
-def schedule_retry(message: Message, queue: str, delay_s: float, connection: str | None, processor: str) -> int:
+def schedule_retry(
+    message: Message, queue: str, delay_s: float, connection: str | None, processor: str, *, cause: str
+) -> int:
     """Send the next attempt of ``message`` to ``queue``, visible in ``delay_s``; the delay used, in seconds.
 
     Raises :class:`ServiceOutageError` when the queue cannot take it: the current delivery must then fail, so
-    the host keeps the message (and retries it after its visibility timeout).
+    the host keeps the message (and retries it after its visibility timeout). Its text says both what failed
+    (``cause``) and why the retry could not be sent.
     """
     delay = visibility_delay(delay_s)
     try:
         current_runtime().transport.send(queue, next_attempt(message).to_json(), connection=connection, delay_s=delay)
     except Exception as exc:
         raise ServiceOutageError(
-            f"{processor} could not schedule the retry of message {message.message_id} on queue {queue!r}: {exc}",
+            f"{processor} failed on message {message.message_id} ({cause}) and could not schedule its retry on "
+            f"queue {queue!r}: {exc}",
             hint="the message stays on its queue and the Functions host retries it",
         ) from exc
     return delay

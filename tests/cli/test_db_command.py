@@ -120,7 +120,8 @@ def test_exchange_entities_before_anything_ran_lists_none_and_creates_nothing(
     sqlite3.connect(db_file).close()  # an empty file: what a first connection leaves behind
     empty = runner.invoke(cli, ["entities", "--json", "-d", str(app)])
 
-    assert missing.exit_code == 0 and missing.output == "No entities.\n", missing.output
+    assert missing.exit_code == 0, missing.output
+    assert missing.output == f"No entities yet: {db_file} does not exist (nothing was stored).\n"
     assert empty.exit_code == 0 and json.loads(empty.output) == [], empty.output
     with sqlite3.connect(db_file) as connection:  # read only: no schema made by a read command
         assert connection.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)

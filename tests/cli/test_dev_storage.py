@@ -16,6 +16,8 @@ from emulator.pytest_plugin import QueueMessageSeen
 from emulator.queue_ops import send
 from tests.cli.dev_support import ExchangeProcess, make_deployment, wait_for
 
+pytestmark = pytest.mark.subprocess
+
 Reader = Callable[..., list[QueueMessageSeen]]
 
 

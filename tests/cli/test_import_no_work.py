@@ -19,6 +19,8 @@ import pytest
 from exchange_cli.scaffold import new_customer, new_processor
 from framework.migrations import HEAD
 
+pytestmark = pytest.mark.subprocess
+
 #: Index the app as the worker does (import, enumerate the functions), then report; -B: the worker's wwwroot is
 #: read-only, so the bytecode cache is not written there either.
 INDEX = (

@@ -23,6 +23,8 @@ from emulator.azurite import AZURITE_VERSION
 from exchange_cli.scaffold import new_customer, new_processor
 from tests.cli.conftest import commit_all
 
+pytestmark = pytest.mark.subprocess
+
 WORKFLOW = ".github/workflows/tests.yml"
 PIPELINE = "azure-pipelines.yml"
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

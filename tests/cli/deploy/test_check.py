@@ -16,6 +16,8 @@ from exchange_cli.main import cli
 from tests.cli.conftest import commit_all, git
 from tests.cli.deploy.conftest import import_writes_files
 
+pytestmark = pytest.mark.subprocess
+
 ORDERS_FN = Path("deployments/acme/azure/functions/orders.py")
 CONFIG = Path("processors/orders/config.py")
 SETTINGS = Path("deployments/acme/azure/local.settings.json")
@@ -292,7 +294,9 @@ def test_azure_functions_runtime_refuses_a_trigger_annotation_the_sdk_indexes(wo
     assert found.message.startswith(
         "azure-functions-runtime cannot index the app: FunctionLoadError: cannot load the orders function"
     )
-    assert (found.file, found.line) == (ORDERS_FN.as_posix(), 23)
+    # the function's first line, as Python counts it: its first decorator
+    def_line = next(n for n, line in enumerate(text.splitlines(), 1) if line == '@bp.function_name(name="orders")')
+    assert (found.file, found.line) == (ORDERS_FN.as_posix(), def_line)
 
 
 def test_two_top_level_function_apps_fail_indexing_as_the_worker_refuses_them(workspace: Path) -> None:

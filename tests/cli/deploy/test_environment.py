@@ -8,6 +8,8 @@ import pytest
 
 from exchange_cli.deploy.check.environment import clean_python
 
+pytestmark = pytest.mark.subprocess
+
 
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

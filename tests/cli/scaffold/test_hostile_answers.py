@@ -21,6 +21,8 @@ from exchange_cli.scaffold.answers import KINDS, check_answers
 from exchange_cli.scaffold.errors import InvalidNameError
 from exchange_cli.scaffold.source import installed_templates
 
+pytestmark = pytest.mark.subprocess
+
 #: Closes a Python string, runs code, and reopens one; closes a JSON string and adds a key; breaks TOML and YAML.
 INJECTION = 'x"; import os; os.system("touch PWNED"); y="'
 HOSTILE = [
