@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import queue
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -38,3 +39,14 @@ def off_the_loop() -> Iterator[None]:
         listener.stop()  # writes what is still queued
         for handler in handlers:
             root.addHandler(handler)
+
+
+def configure_logging(verbose: bool) -> None:
+    """Worker logs go to stderr; the Azure SDK's per-request INFO lines are noise for a user."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not verbose:
+        logging.getLogger("azure").setLevel(logging.WARNING)

@@ -239,7 +239,7 @@ async def _run(control_fd: int, http_fd: int | None) -> None:
 def prepare(verbose: bool = False) -> None:
     """What a worker process does before it knows its control channel: Ctrl-C is the supervisor's, logs go to
     stderr, the heavy libraries are imported (also done once by the fork server, whose children inherit it)."""
-    from emulator.worker import configure_logging
+    from emulator.log_thread import configure_logging
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     configure_logging(verbose)

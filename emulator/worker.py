@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import logging
 import os
 import signal
 import socket
@@ -27,6 +26,7 @@ from emulator.deployment import load_deployment
 from emulator.host import Host
 from emulator.http_server import HttpOptions, HttpServer
 from emulator.indexing import IndexingError
+from emulator.log_thread import configure_logging
 from emulator.queue_trigger import LEASE_S
 from emulator.run import DRAIN_TIMEOUT_S, serve
 from emulator.timer_trigger import TimerRunner
@@ -102,17 +102,6 @@ def _http_server(args: argparse.Namespace) -> HttpServer | None:
         return None
     sock = socket.socket(fileno=args.http_fd) if args.http_fd is not None else None
     return HttpServer(HttpOptions(host=args.http_host, port=args.port, sock=sock, enable_auth=args.enable_auth))
-
-
-def configure_logging(verbose: bool) -> None:
-    """Worker logs go to stderr; the Azure SDK's per-request INFO lines are noise for a user."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    if not verbose:
-        logging.getLogger("azure").setLevel(logging.WARNING)
 
 
 def main(argv: list[str] | None = None) -> int:
