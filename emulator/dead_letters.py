@@ -99,7 +99,7 @@ def read(queue: str, message_id: str, text: str, encoding: Encoding, **extra: An
     try:
         letter = json.loads(body)
         original, failure = letter.get("original"), dict(letter["failure"])
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return DeadLetter(message_id, queue, "dead-letter", None, body, None, {"reason": "not a dead letter"}, **extra)
     text_of = json.dumps(original) if original is not None else str(letter.get("original_raw") or "")
     source = failure.get("source_queue")
@@ -207,7 +207,7 @@ def _with_reason(letter: DeadLetter, why: dict[str, Any]) -> DeadLetter:
 def _id_of(text: str) -> str | None:
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # deeply nested JSON is still a message, shown raw
         return None
     value = data.get("message_id") if isinstance(data, dict) and "envelope_version" in data else None
     return str(value) if value else None
@@ -217,7 +217,7 @@ def _reset(text: str) -> str:
     """The original with its attempt count reset (an envelope); other text as it was."""
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return text
     if isinstance(data, dict) and "envelope_version" in data:
         data["retry_count"] = 0

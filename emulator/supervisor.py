@@ -294,6 +294,14 @@ class Supervisor:
         self._stop.set()
 
     def _shutdown_workers(self) -> None:
+        workers = self.active + self._spares
+        for worker in workers:
+            if (seconds := worker.stuck_loading) is not None:
+                self._say(
+                    f"worker {worker.index} (pid {worker.pid}) was still importing the code after {seconds:.1f} s "
+                    "(nothing was polled yet): stopping it"
+                )
+        stop_all(workers, self.options.drain_timeout)
         self.active, self._spares = [], []
         if self._forks is not None:
             self._forks.close()

@@ -17,7 +17,7 @@ def json_or_text(body: str) -> JSON | Text:
     """``body`` as indented, highlighted JSON when it parses, else as plain text."""
     try:
         return JSON(body, indent=2)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than a parser goes: shown as text
         return Text(body)
 
 

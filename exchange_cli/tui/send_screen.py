@@ -26,6 +26,8 @@ def check(queue: str, body: str) -> str | None:
         json.loads(body)
     except ValueError as error:
         return f"The body is not valid JSON: {error}"
+    except RecursionError:
+        return "The body is nested too deeply to parse as JSON."
     return None
 
 
