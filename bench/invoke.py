@@ -44,8 +44,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 import azure.functions as func
 from azure.functions.queue import QueueMessage
-from emulator.deployment import load_deployment
-from emulator.host import Host
+from emulator.app.deployment import load_deployment
+from emulator.runtime.host import Host
 
 folder, n, runtime = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 kwargs = {"runtime": runtime} if runtime != "today" else {}

@@ -30,10 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from emulator import azurite
-from emulator.http_server import HttpOptions, HttpServer
-from emulator.journal import JournalEntry
-from emulator.queue_ops import send
-from emulator.testing import RunningHost, running, wait_for
+from emulator.client.queues import send
+from emulator.journal.store import JournalEntry
+from emulator.testing.host import RunningHost, running, wait_for
+from emulator.triggers.http.server import HttpOptions, HttpServer
 
 STORM_APP = """
 import os, time
@@ -145,7 +145,7 @@ def storm(conn: str, root: Path, count: int) -> None:
             run.host.journal.flush()
         ends = run.entries(kinds=["invocation.end"], function="storm")
         starts = run.entries(kinds=["invocation.start"], function="storm")
-    from emulator.queue_ops import peek
+    from emulator.client.queues import peek
 
     lost = count - len(stored) + len(peek(conn, "storm-in-poison")) + len(peek(conn, "storm-dead"))
     busy_s = sum(float(e.data["duration_ms"]) for e in ends) / 1000

@@ -32,7 +32,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 from throughput import fill, raw_loop  # noqa: E402  (bench/ is not a package)
 
 from emulator import azurite  # noqa: E402
-from emulator.queue_ops import send  # noqa: E402
+from emulator.client.queues import send  # noqa: E402
 
 APP = ROOT / "tests" / "cli" / "apps" / "orders"
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -118,7 +118,7 @@ def main() -> None:
         ceiling = raw_ceiling(storage, args.messages)
         backends = {"sqlite": lambda: f"sqlite:///{root / f'{uuid.uuid4().hex[:8]}.db'}"}
         if not args.no_postgres:
-            from emulator.pytest_plugin import postgres_schema
+            from emulator.testing.plugin import postgres_schema
 
             schema_url = stack.enter_context(postgres_schema(args.postgres))
             backends["postgresql"] = lambda: schema_url

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from emulator import azurite  # noqa: E402
-from emulator.queue_ops import send  # noqa: E402
+from emulator.client.queues import send  # noqa: E402
 from tests.cli.dev_support import DevProcess, wait_for  # noqa: E402
 from tests.faults.support import (  # noqa: E402
     Pipeline,

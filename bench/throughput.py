@@ -26,9 +26,9 @@ from azure.storage.queue.aio import QueueClient
 from report import figure
 
 from emulator import azurite
-from emulator.deployment import load_deployment
-from emulator.host import Host
-from emulator.journal import Journal
+from emulator.app.deployment import load_deployment
+from emulator.journal.store import Journal
+from emulator.runtime.host import Host
 
 APP = Path(__file__).resolve().parents[1] / "tests" / "emulator" / "apps" / "passthrough"
 BATCH = 16

@@ -30,7 +30,7 @@ from tui_traffic import host_start, order_flow, write  # noqa: E402
 sys.path.insert(0, str(ROOT / "bench"))
 from report import figure  # noqa: E402
 
-from emulator.journal import Journal  # noqa: E402
+from emulator.journal.store import Journal  # noqa: E402
 from exchange_cli.tui import make_app  # noqa: E402
 from exchange_cli.tui.target import TuiTarget  # noqa: E402
 
@@ -40,7 +40,7 @@ import sys, time
 from datetime import UTC, datetime
 sys.path.insert(0, {traffic!r})
 from tui_traffic import order_flow
-from emulator.journal import Journal
+from emulator.journal.store import Journal
 journal, i, per_flow = Journal({path!r}), {first}, 7
 while True:
     for entry in order_flow(i, at=datetime.now(UTC), fail=i % 50 == 0):

@@ -6,8 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from emulator import devstate
-from emulator.storage_errors import check_connection_string
+from emulator.client.storage_errors import check_connection_string
+from emulator.dev import state as devstate
 from framework.queues import Encoding
 from framework.storage import resolve_connection_string
 
@@ -25,7 +25,7 @@ class Target:
 
 
 def _deployment_encoding(folder: Path) -> Encoding:
-    from emulator.deployment import load_deployment
+    from emulator.app.deployment import load_deployment
 
     if not (folder / "host.json").exists():
         return "base64"

@@ -13,7 +13,7 @@ def _database_url(database_url: str | None, deployment: Path | None) -> str:
     """``--database-url`` / ``DATABASE_URL``, else the deployment's database, as `exchange entities` finds it."""
     if database_url:
         return database_url
-    from emulator.inspect import host_files
+    from emulator.client.inspect import host_files
 
     return host_files(deployment).database_url
 

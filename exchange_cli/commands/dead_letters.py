@@ -16,9 +16,9 @@ from exchange_cli.options import deployment_option, json_option, storage_option
 
 def _journal(deployment: Path | None) -> Path | None:
     """The host's journal (why poison messages were poisoned), when there is one to read."""
-    from emulator.devstate import NoRunningHostError
-    from emulator.inspect import host_files
-    from emulator.run import default_journal_path
+    from emulator.client.inspect import host_files
+    from emulator.dev.state import NoRunningHostError
+    from emulator.runtime.run import default_journal_path
 
     try:
         return host_files(deployment).journal_path
@@ -39,7 +39,7 @@ def dead_letters() -> None:
 @json_option
 def list_(limit: int, deployment: Path | None, storage: str | None, as_json: bool) -> None:
     """One line per given-up message: where it sits, where it came from, why."""
-    from emulator import dead_letters as dl
+    from emulator.client import dead_letters as dl
     from exchange_cli.target import resolve
 
     target = resolve(deployment, storage)
@@ -63,7 +63,7 @@ def list_(limit: int, deployment: Path | None, storage: str | None, as_json: boo
 @json_option
 def show(letter_id: str, deployment: Path | None, storage: str | None, as_json: bool) -> None:
     """The original message and its failure (LETTER_ID: from `list`, or the original message id)."""
-    from emulator import dead_letters as dl
+    from emulator.client import dead_letters as dl
     from exchange_cli.target import resolve
 
     target = resolve(deployment, storage)
@@ -86,7 +86,7 @@ def show(letter_id: str, deployment: Path | None, storage: str | None, as_json: 
 @storage_option
 def replay(letter_id: str, to_queue: str | None, deployment: Path | None, storage: str | None) -> None:
     """Send the original back to its source queue (attempt count reset), then delete the dead letter."""
-    from emulator import dead_letters as dl
+    from emulator.client import dead_letters as dl
     from exchange_cli.target import resolve
 
     target = resolve(deployment, storage)
@@ -100,7 +100,7 @@ def replay(letter_id: str, to_queue: str | None, deployment: Path | None, storag
 @storage_option
 def delete(letter_id: str, deployment: Path | None, storage: str | None) -> None:
     """Delete one dead letter or poison message."""
-    from emulator import dead_letters as dl
+    from emulator.client import dead_letters as dl
     from exchange_cli.target import resolve
 
     queue = dl.delete(resolve(deployment, storage).storage, letter_id)

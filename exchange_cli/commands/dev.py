@@ -78,9 +78,9 @@ def dev(
     On a terminal it opens the live TUI (the workers' output then goes to .exchange/dev.log); --no-tui, or output
     that is not a terminal, gives a plain log stream.
     """
-    from emulator.azure_runtime import check_available, default_runtime
-    from emulator.dev import check_bind, run_dev
-    from emulator.supervisor import DevOptions
+    from emulator.dev.run import check_bind, run_dev
+    from emulator.dev.supervisor import DevOptions
+    from emulator.runtime.azure import check_available, default_runtime
 
     warning = check_bind(bind, enable_auth=enable_auth, insecure=insecure)
     if warning:

@@ -61,9 +61,9 @@ def messages(
     as_json: bool,
 ) -> None:
     """Messages in and out of the host's functions, newest last (from its journal)."""
-    from emulator.inspect import MESSAGE_KINDS, host_files, recent
-    from emulator.inspect import follow as tail
-    from emulator.journal import Journal
+    from emulator.client.inspect import MESSAGE_KINDS, host_files, recent
+    from emulator.client.inspect import follow as tail
+    from emulator.journal.store import Journal
 
     journal = Journal(host_files(deployment).journal_path, create=False)  # a reader: never writes
     if not journal.path.exists() and not follow and not as_json:
@@ -106,7 +106,7 @@ def entities(
     """Entities the deployment's processors stored, with their current version."""
     import sqlalchemy.exc
 
-    from emulator.inspect import host_files, sqlite_file
+    from emulator.client.inspect import host_files, sqlite_file
     from framework.db import Database
     from framework.services import EntityService
 

@@ -23,8 +23,8 @@ def keys(show: bool, deployment: Path | None, as_json: bool) -> None:
 
     A request carries a key in `?code=KEY` or the `x-functions-key` header, as on Azure.
     """
-    from emulator import devstate
-    from emulator.http_keys import deployment_keys
+    from emulator.dev import state as devstate
+    from emulator.triggers.http.keys import deployment_keys
 
     folder = (deployment or Path.cwd()).resolve()
     if not (folder / "function_app.py").exists():

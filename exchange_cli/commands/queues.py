@@ -39,7 +39,7 @@ def send(queue: str, data: str, count: int, raw: bool, deployment: Path | None, 
 
     DATA is JSON text, @FILE, or - for standard input.
     """
-    from emulator import queue_ops
+    from emulator.client import queues as queue_ops
     from exchange_cli.target import resolve
 
     body = _read_data(data)
@@ -71,7 +71,7 @@ def poison() -> None:
 @json_option
 def list_(queue: str, limit: int, deployment: Path | None, storage: str | None, as_json: bool) -> None:
     """Show the messages in QUEUE-poison (QUEUE may name the poison queue itself)."""
-    from emulator import queue_ops
+    from emulator.client import queues as queue_ops
     from exchange_cli.target import resolve
 
     name = queue if queue.endswith(queue_ops.POISON_SUFFIX) else queue_ops.poison_queue_name(queue)
@@ -93,8 +93,8 @@ def list_(queue: str, limit: int, deployment: Path | None, storage: str | None, 
 
 def _poison_reasons(deployment: Path | None, target: Target, queue: str) -> dict[str, str]:
     """Why each message of ``queue`` was poisoned, by body, from the journal of the deployment (if there is one)."""
-    from emulator.inspect import host_files, poison_reasons
-    from emulator.journal import Journal
+    from emulator.client.inspect import host_files, poison_reasons
+    from emulator.journal.store import Journal
 
     folder = Path(target.host.deployment_dir) if target.host else deployment
     try:
@@ -111,7 +111,7 @@ def _poison_reasons(deployment: Path | None, target: Target, queue: str) -> dict
 @storage_option
 def replay(queue: str, message_id: str | None, limit: int | None, deployment: Path | None, storage: str | None) -> None:
     """Move messages from QUEUE-poison back to QUEUE, unchanged."""
-    from emulator import queue_ops
+    from emulator.client import queues as queue_ops
     from exchange_cli.target import resolve
 
     queue = queue.removesuffix(queue_ops.POISON_SUFFIX)
@@ -128,7 +128,7 @@ def replay(queue: str, message_id: str | None, limit: int | None, deployment: Pa
 @storage_option
 def delete(queue: str, message_id: str, deployment: Path | None, storage: str | None) -> None:
     """Delete one message from QUEUE-poison."""
-    from emulator import queue_ops
+    from emulator.client import queues as queue_ops
     from exchange_cli.target import resolve
 
     name = queue if queue.endswith(queue_ops.POISON_SUFFIX) else queue_ops.poison_queue_name(queue)

@@ -16,8 +16,8 @@ from exchange_cli.options import deployment_option
 @deployment_option
 def trigger(function: str, input_: str, deployment: Path | None) -> None:
     """Run FUNCTION now, as `POST /admin/functions/FUNCTION` does on the Functions host."""
-    from emulator import devstate
-    from emulator.admin_client import run_function
+    from emulator.client.admin import run_function
+    from emulator.dev import state as devstate
 
     host = devstate.find((deployment or Path.cwd()).resolve())
     status, body = run_function(host, function, input_)

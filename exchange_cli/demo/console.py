@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from emulator.flows import Flow, Step
+from emulator.journal.flows import Flow, Step
 from exchange_cli.demo.traffic import Sent
 from exchange_cli.demo.workspace import DemoWorkspace
 

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from emulator.flows import Flow, FlowTracker
-from emulator.journal import Journal
+from emulator.journal.flows import Flow, FlowTracker
+from emulator.journal.store import Journal
 from exchange_cli.demo.traffic import Sent, send_samples
 from exchange_cli.demo.workspace import DemoWorkspace, prepare
 
@@ -58,7 +58,7 @@ class DemoOptions:
 
 def run_demo(options: DemoOptions, view: DemoView) -> DemoWorkspace:
     """Run the demo until SIGINT or SIGTERM; everything it started is stopped on the way out."""
-    from emulator.run import default_journal_path
+    from emulator.runtime.run import default_journal_path
 
     demo = prepare(options.folder, http_port=options.port)
     base_url = f"http://{options.bind}:{options.port}"
@@ -81,8 +81,8 @@ def run_demo(options: DemoOptions, view: DemoView) -> DemoWorkspace:
 
 def _serve(demo: DemoWorkspace, options: DemoOptions, view: DemoView) -> None:
     """Run the deployment as ``exchange dev`` does, until SIGINT or SIGTERM."""
-    from emulator.dev import run_dev
-    from emulator.supervisor import DevOptions
+    from emulator.dev.run import run_dev
+    from emulator.dev.supervisor import DevOptions
 
     if options.storage is None:
         _install_azurite(view)

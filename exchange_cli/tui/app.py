@@ -16,7 +16,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
-from emulator.journal import JournalEntry
+from emulator.journal.store import JournalEntry
 from exchange_cli.tui import catalog
 from exchange_cli.tui.entities_data import EntityReader
 from exchange_cli.tui.entities_view import EntitiesView
@@ -216,7 +216,7 @@ class ExchangeApp(App[None]):
     @work(thread=True, group="actions")
     def send(self, queue: str, body: str) -> None:
         """Put ``body`` on ``queue`` of the host's storage."""
-        from emulator import queue_ops
+        from emulator.client import queues as queue_ops
 
         if not self.target.storage:
             self.call_from_thread(self.notify, "No running host: nowhere to send.", severity="error")
@@ -233,7 +233,7 @@ class ExchangeApp(App[None]):
     @work(thread=True, group="actions")
     def run_function(self, function: str, input_: str) -> None:
         """Run ``function`` now on the host (``POST /admin/functions/NAME``)."""
-        from emulator.admin_client import run_function
+        from emulator.client.admin import run_function
         from framework.errors import ExchangeError
 
         if self.target.host is None:

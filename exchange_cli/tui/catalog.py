@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from emulator.devstate import DevState
+from emulator.dev.state import DevState
 from exchange_cli.tui.feed import JournalFeed
 
 _DETAIL_KEYS = ("queueName", "schedule", "route", "path", "tableName")
@@ -103,7 +103,7 @@ def load(host: DevState | None, feed: JournalFeed, settings: Mapping[str, str] =
 
     The journal's ``host.start`` entry may list only the names; triggers then come from the traffic seen.
     """
-    from emulator.admin_client import HostUnreachableError, request
+    from emulator.client.admin import HostUnreachableError, request
 
     if host is not None:
         try:

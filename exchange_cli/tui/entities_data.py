@@ -65,7 +65,7 @@ class EntityReader:
 
         Reading must not create it: the workers create the schema they need, the TUI only looks.
         """
-        from emulator.inspect import sqlite_file
+        from emulator.client.inspect import sqlite_file
 
         path = sqlite_file(self.url)
         return path if path is not None and not path.exists() else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from emulator.journal import JournalEntry
+from emulator.journal.store import JournalEntry
 
 
 class FollowCorrelation(Message):

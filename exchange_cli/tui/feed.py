@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from emulator.journal import Journal, JournalEntry
+from emulator.journal.store import Journal, JournalEntry
 
 #: The most entries one poll returns; a larger backlog is read over several polls.
 POLL_BATCH = 2000

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from emulator.supervisor import DevOptions, Supervisor
+    from emulator.dev.supervisor import DevOptions, Supervisor
     from exchange_cli.tui.app import ExchangeApp
 
 
@@ -73,9 +73,9 @@ class HostedRun:
 
 def serve_with_tui(options: DevOptions, **app_options: Any) -> None:
     """Run ``exchange dev`` with the TUI in front until the user quits it."""
-    from emulator import devstate
-    from emulator.deployment import load_deployment
-    from emulator.dev import run_dev
+    from emulator.app.deployment import load_deployment
+    from emulator.dev import state as devstate
+    from emulator.dev.run import run_dev
     from exchange_cli.tui import make_app
     from exchange_cli.tui.target import for_host
 

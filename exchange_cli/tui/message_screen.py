@@ -15,7 +15,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from emulator.journal import JournalEntry
+from emulator.journal.store import JournalEntry
 from exchange_cli.tui.events import FollowCorrelation, SendMessage
 from exchange_cli.tui.feed import JournalFeed
 from exchange_cli.tui.render import json_or_text

@@ -10,7 +10,7 @@ import itertools
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field, replace
 
-from emulator.journal import JournalEntry
+from emulator.journal.store import JournalEntry
 from exchange_cli.tui.catalog import FunctionSpec
 from exchange_cli.tui.rows import STREAM_KINDS, LogRow, StreamRow, log_row, stream_row
 from exchange_cli.tui.stats import EdgeStats, FunctionStats

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Static
 from exchange_cli.tui.render import json_or_text
 
 if TYPE_CHECKING:
-    from emulator.dead_letters import DeadLetter
+    from emulator.client.dead_letters import DeadLetter
     from exchange_cli.tui.target import TuiTarget
 
 
@@ -57,7 +57,7 @@ class PoisonView(Vertical):
 
     @work(thread=True, exclusive=True, group="poison")
     def _load(self, storage: str, queues: list[str]) -> None:
-        from emulator.dead_letters import list_dead_letters
+        from emulator.client.dead_letters import list_dead_letters
         from framework.errors import ExchangeError
 
         wanted = set(queues)
@@ -128,7 +128,7 @@ class PoisonView(Vertical):
 
     @work(thread=True, group="poison-act")
     def _act(self, what: str, storage: str, letter: DeadLetter) -> None:
-        from emulator import dead_letters
+        from emulator.client import dead_letters
         from framework.errors import ExchangeError
 
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from emulator.journal import JournalEntry
+from emulator.journal.store import JournalEntry
 
 #: Journal kinds shown in the Messages stream, with the short name the table shows.
 STREAM_KINDS = {

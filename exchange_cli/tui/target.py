@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from emulator import devstate
+from emulator.dev import state as devstate
 from framework.errors import ConfigurationError, ExchangeError
 from framework.queues import Encoding
 
@@ -54,7 +54,7 @@ def _database_url(folder: Path, host: devstate.DevState | None) -> str | None:
 
     An SQLite file that does not exist yet is still the database: the Entities view waits for it to appear.
     """
-    from emulator.inspect import database_url_of
+    from emulator.client.inspect import database_url_of
 
     return database_url_of(folder, devstate.host_database_url(host) if host is not None else None)
 

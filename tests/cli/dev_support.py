@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from emulator.azurite import free_port
-from emulator.testing import wait_for
+from emulator.testing.host import wait_for
 
 APPS = Path(__file__).parent / "apps"
 T = TypeVar("T")

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from emulator import queue_ops
 from emulator.azurite import free_port
-from emulator.journal import Journal
+from emulator.client import queues as queue_ops
+from emulator.journal.store import Journal
 from exchange_cli.main import cli
 from framework.storage import dev_connection_string
 

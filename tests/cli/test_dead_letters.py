@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from emulator.queue_ops import peek, send
+from emulator.client.queues import peek, send
 from exchange_cli.main import cli
 from framework import Message
 from framework.classify import ErrorCategory

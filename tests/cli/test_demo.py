@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from emulator import devstate
 from emulator.azurite import free_port
-from emulator.queue_ops import peek
+from emulator.client.queues import peek
+from emulator.dev import state as devstate
 from exchange_cli.demo.workspace import prepare
 from exchange_cli.main import cli
 from tests.cli.dev_support import ExchangeProcess, wait_for

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from emulator import devstate
-from emulator.pytest_plugin import QueueMessageSeen
-from emulator.queue_ops import send
+from emulator.client.queues import send
+from emulator.dev import state as devstate
+from emulator.testing.plugin import QueueMessageSeen
 from tests.cli.dev_support import DevProcess, http_get, make_deployment, wait_for
 
 pytestmark = pytest.mark.subprocess
@@ -100,7 +100,7 @@ def test_ctrl_c_stops_the_workers_and_removes_the_state_file(dev: DevProcess, de
 
 
 def _worker_pids(deployment: Path) -> list[int]:
-    from emulator.journal import Journal
+    from emulator.journal.store import Journal
 
     journal = Journal(deployment / ".exchange" / "journal.db")
     entries = wait_for(lambda: journal.read(kinds=["host.start"]), what="host.start in the journal")

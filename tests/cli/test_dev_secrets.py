@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from emulator import devstate
-from emulator.pytest_plugin import QueueMessageSeen
-from emulator.redaction import REDACTED, redact, restore, secrets_of
+from emulator.dev import state as devstate
+from emulator.dev.redaction import REDACTED, redact, restore, secrets_of
+from emulator.testing.plugin import QueueMessageSeen
 from framework.storage import parse_connection_string
 from tests.cli.dev_support import DevProcess, make_deployment, wait_for
 

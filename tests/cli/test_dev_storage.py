@@ -12,8 +12,8 @@ import pytest
 
 from emulator import azurite
 from emulator.azurite import free_port
-from emulator.pytest_plugin import QueueMessageSeen
-from emulator.queue_ops import send
+from emulator.client.queues import send
+from emulator.testing.plugin import QueueMessageSeen
 from tests.cli.dev_support import ExchangeProcess, make_deployment, wait_for
 
 pytestmark = pytest.mark.subprocess

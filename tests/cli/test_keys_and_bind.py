@@ -71,7 +71,7 @@ def test_bind_beyond_loopback_without_keys_is_a_usage_error(tmp_path: Path, bind
 
 
 def test_bind_checks_accept_loopback_keys_or_an_explicit_insecure() -> None:
-    from emulator.dev import check_bind
+    from emulator.dev.run import check_bind
 
     assert check_bind("127.0.0.1", enable_auth=False, insecure=False) is None
     assert check_bind("::1", enable_auth=False, insecure=False) is None
@@ -105,8 +105,8 @@ def test_the_running_host_answers_probes_without_a_key_and_status_only_with_the_
 
 
 def test_the_library_refuses_an_open_bind_too_before_starting_anything(tmp_path: Path) -> None:
-    from emulator.dev import UnsafeBindError, run_dev
-    from emulator.supervisor import DevOptions
+    from emulator.dev.run import UnsafeBindError, run_dev
+    from emulator.dev.supervisor import DevOptions
 
     said: list[str] = []
     deployment = make_deployment(tmp_path / "app", app="secured", apps=APPS)

@@ -1,4 +1,5 @@
-"""Helpers for the emulator tests: deployments from fixture apps, waiting on conditions (hosts: emulator.testing)."""
+"""Helpers for the emulator tests: deployments from fixture apps, waiting on conditions (hosts:
+emulator.testing.host)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any, TypeVar
 
-from emulator.testing import RunningHost, running, wait_for
+from emulator.testing.host import RunningHost, running, wait_for
 from framework.queues import Encoding, encode_body, send_text
 from framework.storage import queue_client
 

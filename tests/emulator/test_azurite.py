@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from emulator import azurite as az
-from emulator.pytest_plugin import QueueMessageSeen
+from emulator.testing.plugin import QueueMessageSeen
 from framework.queues import encode_body, send_text
 from framework.storage import queue_client
 

@@ -12,11 +12,11 @@ import pytest
 from azure.core.exceptions import ResourceExistsError
 from azure.storage.blob import BlobProperties, BlobServiceClient
 
-from emulator.bindings import BindingError
-from emulator.blob_paths import parse
-from emulator.blob_receipts import host_id
-from emulator.blob_trigger import POISON_QUEUE, BlobTriggerRunner
-from emulator.pytest_plugin import QueueMessageSeen
+from emulator.conversion.bindings import BindingError
+from emulator.testing.plugin import QueueMessageSeen
+from emulator.triggers.blob.paths import parse
+from emulator.triggers.blob.receipts import host_id
+from emulator.triggers.blob.trigger import POISON_QUEUE, BlobTriggerRunner
 from tests.emulator.support import RunningHost, deploy, running, wait_for
 
 Reader = Callable[..., list[QueueMessageSeen]]

@@ -18,10 +18,10 @@ import pytest
 from azure.functions.meta import Datum
 from click.testing import CliRunner
 
-from emulator.deployment import load_deployment
-from emulator.host import Host
-from emulator.host_values import TriggerInput
-from emulator.pytest_plugin import read_queue
+from emulator.app.deployment import load_deployment
+from emulator.conversion.host_values import TriggerInput
+from emulator.runtime.host import Host
+from emulator.testing.plugin import read_queue
 from exchange_cli.main import cli
 from tests.emulator.support import deploy, running, send, wait_for
 
@@ -128,7 +128,16 @@ def test_http_functions_returning_bytes_none_or_a_dict_answer_500_as_on_azure(
     shutil.copytree(Path(__file__).parents[1] / "parity" / "apps" / "edge", app)
     (app / "host.json").write_text('{"version": "2.0"}')
     (app / "local.settings.json").write_text('{"Values": {"Q": "conversion"}}')
-    command = [sys.executable, "-m", "emulator.worker", str(app), "--storage", storage_connection_string, "--port", "0"]
+    command = [
+        sys.executable,
+        "-m",
+        "emulator.dev.worker",
+        str(app),
+        "--storage",
+        storage_connection_string,
+        "--port",
+        "0",
+    ]
     with (app / "worker.log").open("a") as log:
         worker = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
     try:

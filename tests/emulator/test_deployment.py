@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.deployment import DeploymentError, load_deployment
+from emulator.app.deployment import DeploymentError, load_deployment
 
 
 def make(tmp_path: Path, host: str = '{"version": "2.0"}', local: str | None = None) -> Path:

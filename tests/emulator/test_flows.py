@@ -6,8 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from emulator.flows import Flow, FlowTracker
-from emulator.journal import JournalEntry
+from emulator.journal.flows import Flow, FlowTracker
+from emulator.journal.store import JournalEntry
 
 CID = "c0ffee"
 T0 = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator import forked
-from emulator.workers import WorkerProcess
+from emulator.dev import forked
+from emulator.dev.workers import WorkerProcess
 
 pytestmark = pytest.mark.skipif(not forked.available(), reason="needs fork and pidfds (Linux)")
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import azure.functions as func
 import pytest
 
-from emulator.deployment import load_deployment
-from emulator.host import Host
-from emulator.journal import Journal
-from emulator.pytest_plugin import QueueMessageSeen, read_queue
+from emulator.app.deployment import load_deployment
+from emulator.journal.store import Journal
+from emulator.runtime.host import Host
+from emulator.testing.plugin import QueueMessageSeen, read_queue
 from tests.emulator.support import deploy, running, send, wait_for
 
 

@@ -11,10 +11,10 @@ from typing import TypeVar
 from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.queue import QueueClient
 
-from emulator.deployment import load_deployment
-from emulator.host import Host
-from emulator.pytest_plugin import read_queue
-from emulator.storage_io import async_queue_client
+from emulator.app.deployment import load_deployment
+from emulator.runtime.host import Host
+from emulator.runtime.storage import async_queue_client
+from emulator.testing.plugin import read_queue
 from tests.emulator.support import deploy, send
 
 T = TypeVar("T")

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from support import deploy, running, wait_for
 
-from emulator.http_server import HttpOptions, HttpServer
-from emulator.timer_trigger import TimerRunner
+from emulator.triggers.http.server import HttpOptions, HttpServer
+from emulator.triggers.timer import TimerRunner
 
 pytestmark = pytest.mark.azurite
 

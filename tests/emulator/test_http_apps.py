@@ -12,9 +12,9 @@ import aiohttp
 import pytest
 from timer_http_support import APPS, load_app, new_invoker
 
-from emulator.deployment import load_deployment
-from emulator.http_server import HttpOptions, HttpServer
-from emulator.indexing import IndexingError, index_functions
+from emulator.app.deployment import load_deployment
+from emulator.app.indexing import IndexingError, index_functions
+from emulator.triggers.http.server import HttpOptions, HttpServer
 
 Scenario = Callable[[aiohttp.ClientSession], Awaitable[None]]
 

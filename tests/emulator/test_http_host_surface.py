@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 from timer_http_support import load_app, new_invoker
 
-from emulator.http_server import DEFAULT_MAX_REQUEST_BODY_SIZE, HttpOptions, HttpServer
+from emulator.triggers.http.server import DEFAULT_MAX_REQUEST_BODY_SIZE, HttpOptions, HttpServer
 
 Scenario = Callable[[aiohttp.ClientSession], Awaitable[None]]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.http_keys import auth_level, load_keys
+from emulator.triggers.http.keys import auth_level, load_keys
 from framework.errors import ConfigurationError
 
 

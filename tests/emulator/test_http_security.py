@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from timer_http_support import load_app
 
-from emulator.functions import FunctionInfo
-from emulator.http_keys import deployment_keys, load_keys
-from emulator.http_server import build_routes
-from emulator.routes import RouteError
+from emulator.app.functions import FunctionInfo
+from emulator.triggers.http.keys import deployment_keys, load_keys
+from emulator.triggers.http.routes import RouteError
+from emulator.triggers.http.server import build_routes
 from framework.errors import ConfigurationError
 
 

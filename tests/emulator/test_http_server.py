@@ -15,7 +15,7 @@ import azure.functions as func
 import pytest
 from timer_http_support import calls_of, load_app, new_invoker, wait_until
 
-from emulator.http_server import HttpOptions, HttpPortInUseError, HttpServer, build_routes
+from emulator.triggers.http.server import HttpOptions, HttpPortInUseError, HttpServer, build_routes
 
 Scenario = Callable[[aiohttp.ClientSession, HttpServer], Awaitable[None]]
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator.deployment import load_deployment
-from emulator.indexing import IndexingError, index_functions
+from emulator.app.deployment import load_deployment
+from emulator.app.indexing import IndexingError, index_functions
 from tests.emulator.support import APPS, deploy
 
 

@@ -9,11 +9,11 @@ from typing import Any
 
 import azure.functions as func
 
-from emulator.deployment import load_deployment
-from emulator.host import Host
-from emulator.invocation import InvocationResult
-from emulator.journal import Journal
-from emulator.pytest_plugin import QueueMessageSeen
+from emulator.app.deployment import load_deployment
+from emulator.journal.store import Journal
+from emulator.runtime.host import Host
+from emulator.runtime.invocation import InvocationResult
+from emulator.testing.plugin import QueueMessageSeen
 from tests.emulator.support import deploy
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.journal import Journal, JournalEntry
+from emulator.journal.store import Journal, JournalEntry
 from tests.emulator.support import deploy, running, send, wait_for
 
 
@@ -60,7 +60,7 @@ def test_several_processes_write_one_journal(tmp_path: Path) -> None:
     path = tmp_path / "journal.db"
     Journal(path)
     script = (
-        "import sys; from emulator.journal import Journal\n"
+        "import sys; from emulator.journal.store import Journal\n"
         "j = Journal(sys.argv[1])\n"
         "for i in range(2000): j.record('message.out', n=i)\n"
         "j.close()\n"

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from emulator.log_thread import off_the_loop
+from emulator.dev.log_thread import off_the_loop
 
 LINE = "x" * 1000
 

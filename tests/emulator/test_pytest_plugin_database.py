@@ -7,7 +7,7 @@ import os
 import pytest
 import sqlalchemy as sa
 
-from emulator.pytest_plugin import postgres_schema
+from emulator.testing.plugin import postgres_schema
 from framework.db import Database, create_engine, resolve_database_url
 
 pytestmark = pytest.mark.database

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from emulator import queue_ops
-from emulator.pytest_plugin import QueueMessageSeen
+from emulator.client import queues as queue_ops
+from emulator.testing.plugin import QueueMessageSeen
 from framework.queues import InvalidQueueNameError, MessageTooLargeError, encode_body, send_text
 from framework.storage import queue_client
 

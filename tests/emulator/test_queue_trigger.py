@@ -8,7 +8,7 @@ from pathlib import Path
 
 from azure.storage.queue import QueueClient, TextBase64EncodePolicy
 
-from emulator.pytest_plugin import QueueMessageSeen
+from emulator.testing.plugin import QueueMessageSeen
 from tests.emulator.support import deploy, running, send, wait_for
 
 Reader = Callable[..., list[QueueMessageSeen]]

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from timer_http_support import ManualClock, calls_of, load_app, new_invoker, wait_until
 
-from emulator.retry_policy import RetryPolicy, RetryPolicyError, exponential_delay
-from emulator.timer_trigger import TimerRunner
+from emulator.runtime.retry_policy import RetryPolicy, RetryPolicyError, exponential_delay
+from emulator.triggers.timer import TimerRunner
 
 START = datetime(2026, 3, 2, 10, 0, 0, tzinfo=UTC)
 

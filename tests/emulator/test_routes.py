@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.routes import Route, RouteError, RouteTable, parse_template
+from emulator.triggers.http.routes import Route, RouteError, RouteTable, parse_template
 
 
 @pytest.mark.parametrize(

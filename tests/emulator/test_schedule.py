@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from emulator.schedule import CronSchedule, IntervalSchedule, ScheduleError, parse_schedule
+from emulator.triggers.schedule import CronSchedule, IntervalSchedule, ScheduleError, parse_schedule
 
 START = datetime(2026, 1, 1, 0, 0, 0, tzinfo=UTC)  # a Thursday
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator.deployment import load_deployment
-from emulator.settings_checks import SettingsError
+from emulator.app.deployment import load_deployment
+from emulator.app.settings_checks import SettingsError
 
 APP = "import azure.functions as func\n\napp = func.FunctionApp()\n"
 

@@ -11,10 +11,10 @@ from typing import Any
 import azure.functions as func
 import pytest
 
-from emulator.deployment import load_deployment
-from emulator.host import Host
-from emulator.invocation import InvocationResult
-from emulator.tables import query_filter
+from emulator.app.deployment import load_deployment
+from emulator.runtime.host import Host
+from emulator.runtime.invocation import InvocationResult
+from emulator.runtime.tables import query_filter
 from tests.emulator.support import deploy
 
 

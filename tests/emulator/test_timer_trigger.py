@@ -12,9 +12,9 @@ import azure.functions as func
 import pytest
 from timer_http_support import ManualClock, calls_of, load_app, new_invoker, wait_until
 
-from emulator.invocation import Invoker
-from emulator.schedule import ScheduleError
-from emulator.timer_trigger import SystemClock, TimerRunner
+from emulator.runtime.invocation import Invoker
+from emulator.triggers.schedule import ScheduleError
+from emulator.triggers.timer import SystemClock, TimerRunner
 
 SETTINGS = {"FAST_SCHEDULE": "*/1 * * * * *"}
 

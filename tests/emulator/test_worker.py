@@ -1,4 +1,4 @@
-"""The worker process (``python -m emulator.worker``): ready line, processing, graceful drain, crash recovery."""
+"""The worker process (``python -m emulator.dev.worker``): ready line, processing, graceful drain, crash recovery."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator.journal import Journal
-from emulator.pytest_plugin import QueueMessageSeen
+from emulator.journal.store import Journal
+from emulator.testing.plugin import QueueMessageSeen
 from tests.emulator.support import deploy, send, wait_for
 
 pytestmark = pytest.mark.subprocess
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def worker(app: Path, storage: str, *args: str) -> Iterator[subprocess.Popen[str]]:
     """A worker process for ``app``; killed at the end if the test left it running."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "emulator.worker", str(app), "--storage", storage, *args],
+        [sys.executable, "-m", "emulator.dev.worker", str(app), "--storage", storage, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.azurite
 
 
 def start_worker(deployment: Path, storage: str, *args: str, pass_fds: tuple[int, ...] = ()) -> subprocess.Popen[str]:
-    command = [sys.executable, "-m", "emulator.worker", str(deployment), "--storage", storage, *args]
+    command = [sys.executable, "-m", "emulator.dev.worker", str(deployment), "--storage", storage, *args]
     log = (deployment / "worker.log").open("a")  # a file, not a pipe nobody reads (it could fill and block)
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True, pass_fds=pass_fds)
 

@@ -13,10 +13,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from emulator.deployment import Deployment, load_deployment
-from emulator.functions import FunctionInfo
-from emulator.indexing import index_functions
-from emulator.invocation import Invoker
+from emulator.app.deployment import Deployment, load_deployment
+from emulator.app.functions import FunctionInfo
+from emulator.app.indexing import index_functions
+from emulator.runtime.invocation import Invoker
 
 APPS = Path(__file__).parent / "apps"
 #: Never used for I/O by these tests (their functions have no storage bindings): a fixed, harmless value.

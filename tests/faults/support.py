@@ -18,8 +18,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from emulator.journal import Journal, JournalEntry
-from emulator.queue_ops import send
+from emulator.client.queues import send
+from emulator.journal.store import Journal, JournalEntry
 from framework.queues import decode_body
 from framework.storage import queue_client
 from tests.cli.dev_support import make_deployment
@@ -183,7 +183,7 @@ def postgres_database() -> Iterator[str]:
     a CI run must not go green by testing less."""
     import pytest
 
-    from emulator.pytest_plugin import postgres_schema
+    from emulator.testing.plugin import postgres_schema
 
     url = os.environ.get("EXCHANGE_TEST_DATABASE_URL", POSTGRES_URL)
     if not url.startswith("postgresql") or not postgres_answers(url):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.journal import JournalEntry
+from emulator.journal.store import JournalEntry
 from tests.cli.dev_support import DevProcess, wait_for
 from tests.faults.support import (
     STAGES,

@@ -12,10 +12,10 @@ from pathlib import Path
 import azure.functions as func
 import pytest
 
-from emulator import dead_letters
-from emulator.journal import JournalEntry
-from emulator.queue_ops import send
-from emulator.testing import RunningHost, running, wait_for
+from emulator.client import dead_letters
+from emulator.client.queues import send
+from emulator.journal.store import JournalEntry
+from emulator.testing.host import RunningHost, running, wait_for
 from tests.cli.dev_support import make_deployment
 
 APPS = Path(__file__).parent / "apps"

@@ -13,7 +13,7 @@ import sqlite3
 import uuid
 from pathlib import Path
 
-from emulator.queue_ops import peek, send
+from emulator.client.queues import peek, send
 from tests.cli.dev_support import DevProcess, make_deployment, wait_for
 from tests.faults.support import kill, queue_length, running_workers
 
@@ -48,7 +48,7 @@ def test_sigkill_of_workers_during_a_retry_storm_loses_nothing(tmp_path: Path, s
     try:
         dev.wait_for_log("generation 1:", timeout=60)
         send(storage, values["Q_IN"], [json.dumps({"id": f"o-{n}", "fail": 2}) for n in range(MESSAGES)])
-        from emulator.journal import Journal
+        from emulator.journal.store import Journal
 
         for kills in range(2):
             # kill while retries wait on the queue and others run

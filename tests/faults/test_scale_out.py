@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from emulator.queue_ops import send
+from emulator.client.queues import send
 from tests.cli.dev_support import DevProcess, make_deployment, wait_for
 from tests.faults.support import postgres_database, queue_length, running_workers
 
@@ -75,7 +75,7 @@ def run_scale_out(tmp_path: Path, storage_connection_string: str, queue_name: st
         send(storage_connection_string, queue_name, [m for pair in zip(same, changing, strict=True) for m in pair])
         wait_for(lambda: queue_length(storage_connection_string, queue_name) == 0, 60, "the queue to drain")
         found = wait_for(lambda: (v := versions(database_url, tenant)) and len(v) == 2 * IDS and v, 30, "entities")
-        from emulator.journal import Journal
+        from emulator.journal.store import Journal
 
         journal = Journal(deployment / ".exchange" / "journal.db")
         workers = running_workers(journal)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator.http_server import HttpOptions
-from emulator.supervisor import DevOptions
+from emulator.dev.supervisor import DevOptions
+from emulator.triggers.http.server import HttpOptions
 from framework.context import tenant_context
 from framework.db import Database
 from framework.services import EntityService, ProcessingService

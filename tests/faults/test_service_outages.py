@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from emulator import azurite
-from emulator.queue_ops import send
+from emulator.client.queues import send
 from framework import FileOutputHandler, Message, ProcessingResult, ProcessorConfig, ProcessorInterface, RetryPolicy
 from framework.factory import create_processor_handler
 from framework.storage import dev_connection_string

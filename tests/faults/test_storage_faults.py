@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from emulator.pytest_plugin import QueueMessageSeen
+from emulator.testing.plugin import QueueMessageSeen
 from framework import (
     Database,
     Message,
@@ -128,7 +128,7 @@ def test_a_locked_sqlite_database_is_locked(tmp_path: Path) -> None:
 @pytest.fixture
 def postgres() -> Iterator[Database]:
     """The framework's tables in a schema of their own on the test PostgreSQL (its absence fails, never skips)."""
-    from emulator.pytest_plugin import postgres_schema
+    from emulator.testing.plugin import postgres_schema
 
     try:
         schema = postgres_schema(POSTGRES)

@@ -100,7 +100,7 @@ class QueueHost:
 
     def run(self, timeout: float = 30.0, max_deliveries: int = 50) -> QueueHost:
         """Deliver until the queue is empty (waiting for delayed messages), within ``timeout`` seconds."""
-        from emulator.testing import wait_for
+        from emulator.testing.host import wait_for
 
         def drained() -> bool:
             while self.deliver_one() and len(self.delivered) < max_deliveries:

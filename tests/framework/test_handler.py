@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from handler_support import Flaky, QueueHost, Returns, gaps
 
-from emulator.pytest_plugin import QueueMessageSeen
+from emulator.testing.plugin import QueueMessageSeen
 from framework import (
     DeadLetterError,
     Message,

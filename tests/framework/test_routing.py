@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from handler_support import Returns
 
-from emulator.pytest_plugin import QueueMessageSeen
+from emulator.testing.plugin import QueueMessageSeen
 from framework import Message, ProcessingResult, ProcessorConfig, ProcessorContext, ProcessorHandler, RetryPolicy
 
 pytestmark = pytest.mark.database

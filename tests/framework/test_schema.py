@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from emulator.pytest_plugin import postgres_schema
+from emulator.testing.plugin import postgres_schema
 from framework import schema
 from framework.context import tenant_context
 from framework.db import Database, create_engine, resolve_database_url

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from handler_support import Flaky
 
-from emulator.pytest_plugin import QueueMessageSeen
+from emulator.testing.plugin import QueueMessageSeen
 from framework import Message, ProcessorConfig, ProcessorContext, ProcessorHandler, tenant_context
 from framework.services import StateTrackingService
 

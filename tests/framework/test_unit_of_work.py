@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from handler_support import Flaky, deliver
 
-from emulator.testing import wait_for
+from emulator.testing.host import wait_for
 from framework import (
     Database,
     EntityNotFoundError,

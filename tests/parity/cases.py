@@ -17,8 +17,8 @@ import azure.functions as func
 from azure.functions.meta import Datum
 from azure.functions.queue import QueueMessage
 
-from emulator import host_values
-from emulator.bindings import BindingError
+from emulator.conversion import host_values
+from emulator.conversion.bindings import BindingError
 
 APPS = Path(__file__).parent / "apps"
 EXPECTED = Path(__file__).parent / "expected.json"

@@ -18,7 +18,7 @@ from tests.parity import cases
 
 
 async def _run_app(app: str) -> dict[str, Any]:
-    from emulator.azure_runtime import AzureRuntime, RuntimeLoadError
+    from emulator.runtime.azure import AzureRuntime, RuntimeLoadError
 
     os.environ["Q"] = cases.Q
     runtime = AzureRuntime(cases.APPS / app)
@@ -46,7 +46,7 @@ async def _run_app(app: str) -> dict[str, Any]:
 
 
 def host_values_http(value: Any) -> Any:
-    from emulator import host_values
+    from emulator.conversion import host_values
 
     return host_values.http_datum(value)
 
@@ -54,13 +54,13 @@ def host_values_http(value: Any) -> Any:
 def blob_input(data_type: str | None, exists: bool) -> Any:
     from azure.functions.meta import Datum
 
-    from emulator import host_values
+    from emulator.conversion import host_values
 
     return host_values.blob_datum(cases.BLOB_TEXT, data_type=data_type) if exists else Datum(None, None)
 
 
 def host_values_queue(value: Any) -> Any:
-    from emulator import host_values
+    from emulator.conversion import host_values
 
     return host_values.queue_datum(value, data_type=None)
 

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from emulator.azure_runtime import RuntimeName
-from emulator.deployment import load_deployment
-from emulator.host import Host
-from emulator.indexing import IndexingError, index_functions
-from emulator.pytest_plugin import read_queue
+from emulator.app.deployment import load_deployment
+from emulator.app.indexing import IndexingError, index_functions
+from emulator.runtime.azure import RuntimeName
+from emulator.runtime.host import Host
+from emulator.testing.plugin import read_queue
 from tests.parity import cases
 
 EXPECTED = cases.load_expected()

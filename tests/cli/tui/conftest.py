@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.journal import Journal
+from emulator.journal.store import Journal
 from exchange_cli.tui.target import TuiTarget
 
 #: A fixed folder name, so that snapshots do not show the test's temporary path.

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from tui_traffic import wait_for
 
-from emulator import devstate
-from emulator.dev import run_dev
-from emulator.queue_ops import send
-from emulator.supervisor import DevOptions
+from emulator.client.queues import send
+from emulator.dev import state as devstate
+from emulator.dev.run import run_dev
+from emulator.dev.supervisor import DevOptions
 from exchange_cli.tui import make_app
 from exchange_cli.tui.hosted import HostedRun
 from exchange_cli.tui.target import for_host

@@ -10,8 +10,8 @@ import pytest
 from textual.widgets import Button, Label, TextArea
 from tui_traffic import order_flow, wait_for, write
 
-from emulator.journal import Journal
-from emulator.queue_ops import peek, poison_queue_name, send
+from emulator.client.queues import peek, poison_queue_name, send
+from emulator.journal.store import Journal
 from exchange_cli.tui import make_app
 from exchange_cli.tui.poison_view import PoisonView
 from exchange_cli.tui.send_screen import SendScreen

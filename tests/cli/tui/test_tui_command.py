@@ -6,7 +6,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from emulator.journal import Journal
+from emulator.journal.store import Journal
 from exchange_cli.main import cli
 from exchange_cli.tui.target import resolve
 

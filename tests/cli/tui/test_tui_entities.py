@@ -9,7 +9,7 @@ import pytest
 from textual.widgets import DataTable, Input, Static
 from tui_traffic import shown, wait_for
 
-from emulator.journal import Journal
+from emulator.journal.store import Journal
 from exchange_cli.tui import make_app
 from exchange_cli.tui.entities_view import EntitiesView
 from exchange_cli.tui.entity_screen import EntityScreen

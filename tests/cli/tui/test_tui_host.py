@@ -13,10 +13,10 @@ import pytest
 from textual.widgets import DataTable, Static, TextArea
 from tui_traffic import shown, wait_for
 
-from emulator.devstate import DevState
-from emulator.http_server import HttpOptions, HttpServer
-from emulator.queue_ops import peek, poison_queue_name
-from emulator.timer_trigger import TimerRunner
+from emulator.client.queues import peek, poison_queue_name
+from emulator.dev.state import DevState
+from emulator.triggers.http.server import HttpOptions, HttpServer
+from emulator.triggers.timer import TimerRunner
 from exchange_cli.tui import make_app
 from exchange_cli.tui.entities_view import EntitiesView
 from exchange_cli.tui.functions_view import FunctionsView

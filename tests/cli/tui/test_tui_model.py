@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from rich.console import Console
 from tui_traffic import FUNCTIONS, host_start, order_flow
 
-from emulator.journal import JournalEntry
+from emulator.journal.store import JournalEntry
 from exchange_cli.tui import graph
 from exchange_cli.tui.catalog import parse_functions
 from exchange_cli.tui.filters import RowFilter

@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import TextArea
 from tui_traffic import host_start, wait_for, write, write_orders
 
-from emulator.journal import Journal
+from emulator.journal.store import Journal
 from exchange_cli.tui import make_app
 from exchange_cli.tui.app import ExchangeApp
 from exchange_cli.tui.messages_view import MessagesView

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.widgets import DataTable, Input, Static
 from tui_traffic import host_start, order_flow, shown, wait_for, write, write_orders
 
-from emulator.journal import Journal
+from emulator.journal.store import Journal
 from exchange_cli.tui import make_app
 from exchange_cli.tui.functions_view import FunctionsView
 from exchange_cli.tui.logs_view import LogsView
@@ -222,7 +222,7 @@ async def test_the_mouse_moves_the_cursor_and_a_second_click_opens_the_message(
 async def test_long_queue_and_function_names_are_shown_whole_on_a_wide_terminal(
     journal: Journal, target: TuiTarget, width: int
 ) -> None:
-    from emulator.journal import JournalEntry
+    from emulator.journal.store import JournalEntry
 
     queue, function = "acme-orders-enriched-poison", "enrich_and_forward_orders"
     write(journal, [host_start(), JournalEntry("message.in", queue=queue, function=function, data={"body": "{}"})])

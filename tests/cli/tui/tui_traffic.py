@@ -17,7 +17,7 @@ from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from emulator.journal import Journal, JournalEntry
+from emulator.journal.store import Journal, JournalEntry
 
 START = datetime(2026, 1, 5, 9, 30, 0, tzinfo=UTC)
 #: The writer's pid shown in details (fixed: snapshots must not show the test's own).

@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 import pytest
 
-from emulator.pytest_plugin import QueueMessageSeen
-from emulator.testing import wait_for
+from emulator.testing.host import wait_for
+from emulator.testing.plugin import QueueMessageSeen
 from framework import Message, ProcessingResult, QueueOutputHandler
 from framework.events import capture
 from framework.storage import dev_connection_string, queue_client

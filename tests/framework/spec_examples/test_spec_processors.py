@@ -10,7 +10,7 @@ import azure.functions as func
 import pytest
 from azure.functions.timer import TimerRequest
 
-from emulator.pytest_plugin import QueueMessageSeen
+from emulator.testing.plugin import QueueMessageSeen
 from framework import (
     Database,
     EntityService,

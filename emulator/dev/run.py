@@ -1,0 +1,145 @@
+"""Run a deployment for development: Azurite, the supervisor, the state file, clean shutdown.
+
+This is the library behind ``exchange dev``; the command only parses options and prints.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import signal
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from emulator import azurite
+from emulator.app.deployment import load_deployment
+from emulator.dev import state as devstate
+from emulator.dev.supervisor import DevOptions, Supervisor, state_for
+from framework.errors import ConfigurationError
+from framework.storage import resolve_connection_string
+
+DEFAULT_HTTP_PORT = 7071
+
+
+class UnsafeBindError(ConfigurationError):
+    """``--bind`` to a network interface without keys and without ``--insecure``."""
+
+    #: A bad combination of flags: the CLI answers with a usage error (exit 2).
+    usage = True
+
+
+def is_loopback(bind: str) -> bool:
+    """True when ``bind`` is a loopback address (or ``localhost``); any other name or address may be reachable."""
+    if bind.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(bind.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(bind: str, *, enable_auth: bool, insecure: bool) -> str | None:
+    """Refuse to serve a non-loopback interface without keys unless the user says ``--insecure``; the warning to
+    show when they did (None when there is nothing to warn about)."""
+    if is_loopback(bind) or enable_auth:
+        return None
+    if not insecure:
+        raise UnsafeBindError(
+            f"--bind {bind} serves the HTTP functions and the admin endpoints (which run any function) beyond this "
+            "machine, and without --enable-auth anyone who can reach it may call them",
+            hint="add --enable-auth (keys: `exchange keys --show`), or --insecure if this network is trusted",
+        )
+    return f"warning: --bind {bind} --insecure: every function and the admin endpoints are open to the network"
+
+
+def workspace_processors(deployment_dir: Path) -> list[Path]:
+    """The shared ``processors/`` folder of the workspace around ``deployments/<name>/azure``, if there is one."""
+    for parent in deployment_dir.resolve().parents:
+        if (parent / "processors").is_dir() and (parent / "deployments").is_dir():
+            return [parent / "processors"]
+    return []
+
+
+def worker_config(options: DevOptions, storage: str) -> dict[str, Any]:
+    """What each worker is told to load."""
+    return {
+        "deployment_dir": str(options.deployment_dir),
+        "storage": storage,
+        "database_url": options.database_url,
+        "journal_path": str(options.journal_path) if options.journal_path else None,
+        "enable_auth": options.enable_auth,
+        "lease_s": options.lease_s,
+        "journal_keep": options.journal_keep,
+        "runtime": options.runtime,
+    }
+
+
+def choose_storage(
+    options: DevOptions, settings: dict[str, str], say: Callable[[str], None]
+) -> tuple[str, azurite.AzuriteProcess | None]:
+    """The storage the host uses, said out loud: ``--storage``, else ``AzureWebJobsStorage`` as ``func start``
+    reads it (the environment first, then local.settings.json), else Azurite on its default ports, started if
+    none runs. Returns the connection string and the Azurite this call started (the caller stops it)."""
+    from emulator.client.storage_errors import check_connection_string, endpoint_of
+
+    source, value = "--storage", options.storage
+    if not value and os.environ.get("AzureWebJobsStorage", "").strip():
+        source, value = "AzureWebJobsStorage from the environment", os.environ["AzureWebJobsStorage"]
+    elif not value and settings.get("AzureWebJobsStorage", "").strip():
+        source, value = "AzureWebJobsStorage in local.settings.json", settings["AzureWebJobsStorage"]
+    if value and resolve_connection_string(value) != resolve_connection_string("UseDevelopmentStorage=true"):
+        storage = check_connection_string(resolve_connection_string(value), source)
+        say(f"storage: {endpoint_of(storage)} ({source}; --storage overrides it)")
+        return storage, None
+    endpoints, managed = azurite.ensure(options.deployment_dir, say=say)
+    why = f"{source} is UseDevelopmentStorage=true" if value else "AzureWebJobsStorage is not set"
+    adopted = managed is not None and not managed.started_here
+    how = "found" if managed is None else "adopted (its exchange dev was killed)" if adopted else "started"
+    say(f"storage: Azurite {how} on {endpoints.host}:{endpoints.queue_port} ({why})")
+    return endpoints.connection_string, managed
+
+
+def run_dev(
+    options: DevOptions, say: Callable[[str], None], *, on_ready: Callable[[Supervisor], None] | None = None
+) -> None:
+    """Serve ``options.deployment_dir`` until SIGINT or SIGTERM (or ``Supervisor.shutdown``); everything started
+    here is stopped on the way out. ``on_ready`` gets the supervisor once the host can be attached to.
+
+    Run from another thread (the TUI owns the main one), it installs no signal handlers: stop it with
+    ``shutdown()``.
+    """
+    check_bind(options.bind, enable_auth=options.enable_auth, insecure=options.insecure)  # the CLI warned already
+    options.deployment_dir = options.deployment_dir.resolve()
+    deployment = load_deployment(options.deployment_dir)  # a broken host.json stops us before anything starts
+    for warning in deployment.warnings:
+        say(f"warning: {warning}")
+    port = options.port or deployment.local.http_port or DEFAULT_HTTP_PORT
+    options.watch_paths = options.watch_paths or workspace_processors(options.deployment_dir)
+    devstate.private_dir(options.deployment_dir / ".exchange")  # journal, logs, keys, state: this user's only
+    storage, managed = choose_storage(options, deployment.local.values, say)
+    supervisor = Supervisor(options, worker_config(options, storage), on_status=say)
+    try:
+        supervisor.bind(port)
+    except BaseException:
+        if managed is not None:
+            managed.stop()
+            azurite.disown(options.deployment_dir)
+        raise
+    signals = (signal.SIGINT, signal.SIGTERM) if threading.current_thread() is threading.main_thread() else ()
+    previous = {sig: signal.signal(sig, lambda *_: supervisor.shutdown()) for sig in signals}
+    try:
+        devstate.write(options.deployment_dir, state_for(options, storage, port, os.getpid()))
+        say(f"serving {options.deployment_dir} - HTTP on http://{options.bind}:{port}/ - Ctrl-C stops")
+        if on_ready is not None:
+            on_ready(supervisor)
+        supervisor.serve(port)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        devstate.clear(options.deployment_dir)
+        if managed is not None:
+            managed.stop()
+            azurite.disown(options.deployment_dir)
+        say("stopped")

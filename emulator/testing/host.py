@@ -1,0 +1,104 @@
+"""Running a deployment's host in a background thread, for tests of function apps (the emulator's and users').
+
+``with running(deployment_dir, storage) as run:`` serves the host on its own event loop, as a worker process
+would, until the block ends; ``run.entries(...)`` reads its journal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from emulator.journal.store import Journal, JournalEntry
+from emulator.runtime.host import Host
+from emulator.runtime.run import serve
+
+T = TypeVar("T")
+
+
+class RunningHost:
+    """A host served on its own event loop in a thread, as a worker process would run it.
+
+    Keyword arguments go to :func:`emulator.runtime.run.serve` (``drain_timeout``, ``lease_s``, ``database_url``, ...).
+    """
+
+    def __init__(self, deployment: Path, storage: str, **kwargs: Any) -> None:
+        self.deployment = deployment
+        self.journal_path = deployment / ".exchange" / "journal.db"
+        self._kwargs = {"storage": storage, "journal_path": self.journal_path, **kwargs}
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.host: Host | None = None
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        async def main() -> None:
+            self._loop = asyncio.get_running_loop()
+            self._task = asyncio.current_task()
+
+            def started(host: Host) -> None:
+                self.host = host
+                self._ready.set()
+
+            await serve(self.deployment, on_started=started, **self._kwargs)
+
+        try:
+            asyncio.run(main())
+        except asyncio.CancelledError:
+            pass
+        except BaseException as exc:  # handed to the caller's thread by start()
+            self.error = exc
+        finally:
+            self._ready.set()
+
+    def start(self) -> RunningHost:
+        """Start serving; returns once the host runs (or raises what stopped it from starting)."""
+        self._thread.start()
+        self._ready.wait(60)
+        if self.error is not None:
+            raise self.error
+        return self
+
+    def stop(self) -> None:
+        """Drain and stop the host (bounded by its drain timeout)."""
+        if self._loop is not None and self._task is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._task.cancel)
+        self._thread.join(30)
+
+    def entries(self, **filters: Any) -> list[JournalEntry]:
+        """What the journal holds so far."""
+        if not self.journal_path.exists():
+            return []
+        return Journal(self.journal_path).read(limit=100_000, **filters)
+
+
+@contextmanager
+def running(deployment: Path, storage: str, **kwargs: Any) -> Iterator[RunningHost]:
+    """Run the deployment's host for the block."""
+    host = RunningHost(deployment, storage, **kwargs).start()
+    try:
+        yield host
+    finally:
+        host.stop()
+
+
+def wait_for(condition: Callable[[], T], timeout: float = 20.0, what: str = "condition") -> T:
+    """Poll ``condition`` until it returns something truthy (and return that); fail after ``timeout`` seconds.
+
+    Tests wait on conditions with a deadline, never on a fixed sleep.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)
