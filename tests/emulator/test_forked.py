@@ -13,7 +13,10 @@ import pytest
 from emulator.dev import forked
 from emulator.dev.workers import WorkerProcess
 
-pytestmark = pytest.mark.skipif(not forked.available(), reason="needs fork and pidfds (Linux)")
+pytestmark = [
+    pytest.mark.skipif(not forked.available(), reason="needs fork and pidfds (Linux)"),
+    pytest.mark.subprocess,
+]
 
 
 @pytest.fixture
