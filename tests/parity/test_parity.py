@@ -107,6 +107,7 @@ async def _outcome(host: Host, queue_name: str, function: str, kind: str, data: 
 
 
 @REAL_RUNTIME
+@pytest.mark.subprocess
 def test_the_real_runtime_still_gives_the_recorded_outcomes() -> None:
     from tests.parity.record import runtime_outcomes
 
