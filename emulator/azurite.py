@@ -193,11 +193,36 @@ def start(
 ) -> AzuriteProcess:
     """Start Azurite with its data in ``location`` and wait until its queue service answers.
 
-    ``endpoints`` defaults to free ports on 127.0.0.1. Azurite always gets a session of its own, so a Ctrl-C in the
-    terminal does not kill it under workers that are still draining: whoever started it stops it. ``detach``
-    leaves it running past this process (``exchange azurite start``).
+    ``endpoints`` defaults to free ports on 127.0.0.1: a port found free can be taken by another process before
+    Azurite binds it (parallel test sessions), so then it tries again on other free ports, up to three times.
+    Azurite always gets a session of its own, so a Ctrl-C in the terminal does not kill it under workers that are
+    still draining: whoever started it stops it. ``detach`` leaves it running past this process (``exchange azurite
+    start``).
     """
-    endpoints = endpoints or AzuriteEndpoints(ports={"Blob": free_port(), "Queue": free_port(), "Table": free_port()})
+    if endpoints is not None:
+        return _start(location, endpoints, detach=detach, log_file=log_file, say=say)
+    for attempt in range(_FREE_PORT_TRIES):
+        chosen = AzuriteEndpoints(ports={"Blob": free_port(), "Queue": free_port(), "Table": free_port()})
+        try:
+            return _start(location, chosen, detach=detach, log_file=log_file, say=say)
+        except AzuriteError as error:
+            if "EADDRINUSE" not in str(error) or attempt == _FREE_PORT_TRIES - 1:
+                raise
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
+#: How many sets of free ports :func:`start` tries when another process takes one first.
+_FREE_PORT_TRIES = 3
+
+
+def _start(
+    location: Path,
+    endpoints: AzuriteEndpoints,
+    *,
+    detach: bool,
+    log_file: Path | None,
+    say: Callable[[str], None] | None,
+) -> AzuriteProcess:
     for kind, port in endpoints.ports.items():
         if is_listening(endpoints.host, port):
             raise AzuriteError(
