@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -124,6 +125,23 @@ def _create_engine(parsed: sa.URL) -> Engine:
     return engine
 
 
+def _use_wal(cursor: Any) -> None:
+    """WAL mode (it stays with the file). On a new file two first connections can race to switch it, and SQLite
+    answers the loser "database is locked" at once, without its busy handler: retry that one statement, briefly."""
+    import sqlite3
+
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)  # one pragma on connect, never a processing attempt
+
+
 def _tune_sqlite(engine: Engine) -> None:
     """Pragmas and ``BEGIN IMMEDIATE`` on this engine only (never on the global Engine class)."""
 
@@ -133,7 +151,7 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")  # first: switching to WAL may wait
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _use_wal(cursor)
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
         finally:
