@@ -3,37 +3,16 @@ function, found and served as the worker does (tiny framework-free apps, so no F
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
 import azure.functions as func
 import pytest
-from timer_http_support import APPS, load_app, new_invoker
+from timer_http_support import APPS, load_app, run_http
 
 from emulator.app.deployment import load_deployment
 from emulator.app.indexing import IndexingError, index_functions
-from emulator.triggers.http.server import HttpOptions, HttpServer
-
-Scenario = Callable[[aiohttp.ClientSession], Awaitable[None]]
-
-
-def run(app: str, scenario: Scenario, state_dir: Path, *, enable_auth: bool = False) -> None:
-    async def main() -> None:
-        _, functions = load_app(app)
-        invoker = new_invoker()
-        server = HttpServer(HttpOptions(port=0, enable_auth=enable_auth))
-        await server.start_with(invoker, functions, state_dir=state_dir / ".exchange", port=0)
-        try:
-            async with aiohttp.ClientSession(base_url=server.base_url()) as client:
-                await scenario(client)
-        finally:
-            await server.drain(timeout=2)
-            await invoker.close()
-
-    asyncio.run(main())
 
 
 def test_an_asgi_app_is_one_catch_all_function_named_http_app_func() -> None:
@@ -61,7 +40,7 @@ def test_an_asgi_app_answers_every_path_under_the_prefix(tmp_path: Path) -> None
         async with client.get("/api/boom") as response:
             assert response.status == 500
 
-    run("asgi", scenario, tmp_path)
+    run_http("asgi", scenario, tmp_path)
 
 
 def test_a_wsgi_app_gets_the_request_and_the_functions_context(tmp_path: Path) -> None:
@@ -72,7 +51,7 @@ def test_a_wsgi_app_gets_the_request_and_the_functions_context(tmp_path: Path) -
         assert seen == {"method": "PUT", "path": "/api/users/ada", "query": "x=1", "body": "{}", "header": "w",
                         "has_context": True}  # fmt: skip
 
-    run("wsgi", scenario, tmp_path)
+    run_http("wsgi", scenario, tmp_path)
 
 
 def test_a_wsgi_app_keeps_its_auth_level(tmp_path: Path) -> None:
@@ -83,7 +62,7 @@ def test_a_wsgi_app_keeps_its_auth_level(tmp_path: Path) -> None:
         async with client.get("/api/anything", params={"code": keys["functionKeys"]["http_app_func"]}) as response:
             assert response.status == 200
 
-    run("wsgi", scenario, tmp_path, enable_auth=True)
+    run_http("wsgi", scenario, tmp_path, enable_auth=True)
 
 
 def test_two_top_level_function_apps_are_refused_as_the_worker_refuses_them(tmp_path: Path) -> None:

@@ -4,34 +4,14 @@ values are the ones the Python worker's own test suite pins against the real hos
 
 from __future__ import annotations
 
-import asyncio
 import os
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
 import pytest
-from timer_http_support import load_app, new_invoker
+from timer_http_support import run_http
 
-from emulator.triggers.http.server import DEFAULT_MAX_REQUEST_BODY_SIZE, HttpOptions, HttpServer
-
-Scenario = Callable[[aiohttp.ClientSession], Awaitable[None]]
-
-
-def run(app: str, scenario: Scenario, state_dir: Path, *, enable_auth: bool = False) -> None:
-    async def main() -> None:
-        _, functions = load_app(app)
-        invoker = new_invoker()
-        server = HttpServer(HttpOptions(port=0, enable_auth=enable_auth))
-        await server.start_with(invoker, functions, state_dir=state_dir / ".exchange", port=0)
-        try:
-            async with aiohttp.ClientSession(base_url=server.base_url()) as client:
-                await scenario(client)
-        finally:
-            await server.drain(timeout=2)
-            await invoker.close()
-
-    asyncio.run(main())
+from emulator.triggers.http.server import DEFAULT_MAX_REQUEST_BODY_SIZE
 
 
 def test_landing_page_answers_200_html_for_any_method(tmp_path: Path) -> None:
@@ -45,7 +25,7 @@ def test_landing_page_answers_200_html_for_any_method(tmp_path: Path) -> None:
         async with client.get("/nothing-here") as response:
             assert response.status == 404
 
-    run("host_surface", scenario, tmp_path, enable_auth=True)  # no key needed
+    run_http("host_surface", scenario, tmp_path, enable_auth=True)  # no key needed
 
 
 def test_landing_page_is_204_when_the_homepage_is_disabled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -55,7 +35,7 @@ def test_landing_page_is_204_when_the_homepage_is_disabled(tmp_path: Path, monke
         async with client.get("/") as response:
             assert (response.status, await response.read()) == (204, b"")
 
-    run("host_surface", scenario, tmp_path)
+    run_http("host_surface", scenario, tmp_path)
 
 
 def test_ping_answers_get_and_post_with_200_and_no_key(tmp_path: Path) -> None:
@@ -64,7 +44,7 @@ def test_ping_answers_get_and_post_with_200_and_no_key(tmp_path: Path) -> None:
             async with client.request(method, "/admin/host/ping") as response:
                 assert (response.status, await response.read()) == (200, b"")
 
-    run("host_surface", scenario, tmp_path, enable_auth=True)
+    run_http("host_surface", scenario, tmp_path, enable_auth=True)
 
 
 def test_status_has_the_hosts_shape_and_needs_the_master_key(tmp_path: Path) -> None:
@@ -81,7 +61,7 @@ def test_status_has_the_hosts_shape_and_needs_the_master_key(tmp_path: Path) -> 
         assert status["version"].startswith("4.") and isinstance(status["processUptime"], int)
         assert len(status["id"]) <= 32 and status["id"] == status["id"].lower()
 
-    run("host_surface", scenario, tmp_path, enable_auth=True)
+    run_http("host_surface", scenario, tmp_path, enable_auth=True)
 
 
 def test_request_bodies_above_aiohttps_1_mib_default_reach_the_function(tmp_path: Path) -> None:
@@ -91,7 +71,7 @@ def test_request_bodies_above_aiohttps_1_mib_default_reach_the_function(tmp_path
         async with client.post("/api/size", data=body) as response:
             assert (response.status, await response.text()) == (200, str(len(body)))
 
-    run("host_surface", scenario, tmp_path)
+    run_http("host_surface", scenario, tmp_path)
     assert DEFAULT_MAX_REQUEST_BODY_SIZE == 104_857_600  # the host's ScriptConstants.DefaultMaxRequestBodySize
 
 
@@ -106,7 +86,7 @@ def test_the_body_limit_follows_functions_request_body_size_limit(
         async with client.post("/api/size", data=b"x" * 1001) as response:
             assert response.status == 413
 
-    run("host_surface", scenario, tmp_path)
+    run_http("host_surface", scenario, tmp_path)
 
 
 COOKIE_CASES = {
@@ -134,7 +114,7 @@ def test_set_cookie_is_written_as_the_host_writes_it(tmp_path: Path, case: str) 
             assert response.status == 200
             assert response.headers.getall("Set-Cookie", []) == COOKIE_CASES[case]
 
-    run("host_surface", scenario, tmp_path)
+    run_http("host_surface", scenario, tmp_path)
 
 
 @pytest.mark.parametrize("case", ["bad_expires", "bad_max_age"])
@@ -145,7 +125,7 @@ def test_a_cookie_the_worker_cannot_convert_fails_the_request_with_500(
         async with client.get(f"/api/cookies/{case}") as response:
             assert response.status == 500
 
-    run("host_surface", scenario, tmp_path)
+    run_http("host_surface", scenario, tmp_path)
     assert "HTTP function cookies failed: cookie 'foo'" in caplog.text
 
 
@@ -164,7 +144,7 @@ def test_an_incoming_traceparent_is_continued_with_a_new_span(tmp_path: Path) ->
         assert seen["trace_state"] == seen["Tracestate"] == "congo=t61rcWkgMzE"
         assert seen["attributes"] == seen["Attributes"] == {}
 
-    run("host_surface", scenario, tmp_path)
+    run_http("host_surface", scenario, tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -183,7 +163,7 @@ def test_without_a_valid_traceparent_each_invocation_starts_a_new_trace(tmp_path
         assert first[0] == "00" and first[3] == "00" and len(first[1]) == 32
         assert first[1] != second[1] and "4bf92f3577b34da6a3ce929d0e0e4736" not in parents[0]
 
-    run("host_surface", scenario, tmp_path)
+    run_http("host_surface", scenario, tmp_path)
 
 
 def test_retry_context_without_a_policy_reads_zero_and_has_the_workers_fields(tmp_path: Path) -> None:
@@ -193,4 +173,4 @@ def test_retry_context_without_a_policy_reads_zero_and_has_the_workers_fields(tm
         assert (seen["retry_count"], seen["max_retry_count"], seen["rpc_exception_message"]) == (0, 0, "")
         assert seen["has_exception_attribute"] is False  # the worker's RetryContext has rpc_exception only
 
-    run("host_surface", scenario, tmp_path)
+    run_http("host_surface", scenario, tmp_path)

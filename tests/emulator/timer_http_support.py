@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import aiohttp
 
 from emulator.app.deployment import Deployment, load_deployment
 from emulator.app.functions import FunctionInfo
 from emulator.app.indexing import index_functions
 from emulator.runtime.invocation import Invoker
+from emulator.triggers.http.server import HttpOptions, HttpServer
 
 APPS = Path(__file__).parent / "apps"
 #: Never used for I/O by these tests (their functions have no storage bindings): a fixed, harmless value.
@@ -72,3 +76,25 @@ async def wait_until(condition: Callable[[], bool], *, timeout: float = 5.0, wha
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         await asyncio.sleep(0.01)
+
+
+Scenario = Callable[["aiohttp.ClientSession"], Awaitable[None]]
+
+
+def run_http(app: str, scenario: Scenario, state_dir: Path, *, enable_auth: bool = False) -> None:
+    """Serve test app ``app`` on a free port and run ``scenario`` with a client session on it."""
+    import aiohttp
+
+    async def main() -> None:
+        _, functions = load_app(app)
+        invoker = new_invoker()
+        server = HttpServer(HttpOptions(port=0, enable_auth=enable_auth))
+        await server.start_with(invoker, functions, state_dir=state_dir / ".exchange", port=0)
+        try:
+            async with aiohttp.ClientSession(base_url=server.base_url()) as client:
+                await scenario(client)
+        finally:
+            await server.drain(timeout=2)
+            await invoker.close()
+
+    asyncio.run(main())
