@@ -58,3 +58,17 @@ def commit_all(cwd: Path, message: str = "generated") -> None:
     """Commit everything in the repository at ``cwd``."""
     git(cwd, "add", "-A")
     git(cwd, "commit", "-q", "-m", message)
+
+
+def acme_orders_workspace(root: Path, template_cache: Path) -> Path:
+    """A committed workspace at ``root``: customer acme with one queue processor, orders (for session fixtures,
+    which cannot use the per-test template cache fixture)."""
+    from exchange_cli.scaffold import new_customer, new_processor
+
+    root.mkdir(parents=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EXCHANGE_TEMPLATE_CACHE", str(template_cache))
+        new_customer(root, "acme")
+        new_processor(root, "orders", customer="acme", trigger="queue")
+    commit_all(root)
+    return root

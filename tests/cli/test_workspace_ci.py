@@ -20,8 +20,7 @@ import pytest
 import yaml
 
 from emulator.azurite import AZURITE_VERSION
-from exchange_cli.scaffold import new_customer, new_processor
-from tests.cli.conftest import commit_all
+from tests.cli.conftest import acme_orders_workspace
 
 pytestmark = pytest.mark.subprocess
 
@@ -34,14 +33,7 @@ EXCHANGE_SOURCE = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory, template_cache: Path) -> Path:
-    root = tmp_path_factory.mktemp("ci") / "integrations"
-    root.mkdir()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("EXCHANGE_TEMPLATE_CACHE", str(template_cache))
-        new_customer(root, "acme")
-        new_processor(root, "orders", customer="acme", trigger="queue")
-    commit_all(root)
-    return root
+    return acme_orders_workspace(tmp_path_factory.mktemp("ci") / "integrations", template_cache)
 
 
 def load(path: Path) -> dict[str, Any]:

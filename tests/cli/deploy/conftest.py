@@ -11,20 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from exchange_cli.scaffold import new_customer, new_processor
-from tests.cli.conftest import commit_all
+from tests.cli.conftest import acme_orders_workspace
 
 
 @pytest.fixture(scope="session")
 def base_workspace(tmp_path_factory: pytest.TempPathFactory, template_cache: Path) -> Path:
-    root = tmp_path_factory.mktemp("deploy-base") / "ws"
-    root.mkdir()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("EXCHANGE_TEMPLATE_CACHE", str(template_cache))
-        new_customer(root, "acme")
-        new_processor(root, "orders", customer="acme", trigger="queue")
-    commit_all(root)
-    return root
+    return acme_orders_workspace(tmp_path_factory.mktemp("deploy-base") / "ws", template_cache)
 
 
 @pytest.fixture
