@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import os
+from collections import ChainMap
 from typing import TYPE_CHECKING, Protocol
 
 from emulator.app.deployment import Deployment
@@ -66,12 +67,16 @@ class Host:
             check_runtime_available()
         self._functions = functions
         if functions is not None:  # indexed by the caller: the functions still need the host's environment
-            os.environ.update({**deployment.local.values, **self.environment})
-        #: What the framework uses inside this host's functions: its event sinks, metrics and queue transport.
-        self.runtime = Runtime(sinks=[journal.event_sink] if journal is not None else None)
+            os.environ.update(self.app_settings)
+        #: What the framework uses inside this host's functions: its settings (this host's app settings over the
+        #: process environment), event sinks, metrics, queue transport and databases (disposed at :meth:`stop`).
+        self.runtime = Runtime(
+            settings=ChainMap(self.app_settings, os.environ), sinks=[journal.event_sink] if journal else None
+        )
         self.invoker = Invoker(
             storage, config=deployment.host, journal=journal, on_queue_sent=self._queue_sent, runtime=self.runtime
         )
+        self.runtime.set_transport(self.invoker.transport)
         self.pollers: dict[str, QueuePoller] = {}
         self.runners: list[Runner] = []
         self._drained = False
@@ -85,6 +90,11 @@ class Host:
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
         return env
+
+    @property
+    def app_settings(self) -> dict[str, str]:
+        """This host's app settings: local.settings.json's Values with :attr:`environment` over them."""
+        return {**self.deployment.local.values, **self.environment}
 
     @property
     def functions(self) -> list[FunctionInfo]:
@@ -129,7 +139,6 @@ class Host:
         """Index and prepare (if not done), then start a poller per enabled queue function and every runner."""
         functions = self.functions
         self.invoker.transport.bind(asyncio.get_running_loop())
-        self.runtime.set_transport(self.invoker.transport)
         await self.start_runtime()
         await self.prepare()
         if self.journal is not None:
@@ -177,7 +186,7 @@ class Host:
         await asyncio.gather(*parts)
 
     async def stop(self, timeout: float = 0.0) -> None:
-        """Drain (briefly by default), then release clients and the journal sink."""
+        """Drain (briefly by default), then release clients, databases and the journal sink."""
         await self.drain(timeout)
         self.runtime.close()
         await self.invoker.close()

@@ -15,7 +15,7 @@ from framework.models import TenantRow
 
 
 class Service:
-    """A service over one database; without one, the process-wide default (``DATABASE_URL``) on first use."""
+    """A service over one database; without one, the runtime in force's (``DATABASE_URL``), chosen on first use."""
 
     def __init__(self, database: Database | None = None) -> None:
         self._database = database
