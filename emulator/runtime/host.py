@@ -24,6 +24,7 @@ from emulator.runtime.azure import AzureRuntime, RuntimeName
 from emulator.runtime.azure import check_available as check_runtime_available
 from emulator.runtime.invocation import Invoker
 from emulator.triggers.queue import LEASE_S, QueuePoller
+from framework.context import runtime_context
 from framework.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -114,12 +115,18 @@ class Host:
     async def prepare(self, warm_clients: dict[tuple[str, str], QueueClient] | None = None) -> None:
         """Index (if not done) and make every queue ready (client open, queue created), receiving nothing yet.
 
+        Runs under the host's runtime, so queue names and connections are resolved from this host's settings.
+
         A reload does this while the old generation drains, so that :meth:`start` has no round trip left to make.
         ``warm_clients`` (connection string, queue) -> a client a warm spare opened on a queue that existed then;
         the pollers take the ones they need (the dict keeps the rest, for the caller to close).
         """
         if self._prepared is not None:
             return
+        with runtime_context(self.runtime):
+            await self._prepare(warm_clients)
+
+    async def _prepare(self, warm_clients: dict[tuple[str, str], QueueClient] | None) -> None:
         queue_functions = [f for f in self.functions if f.trigger.type == "queueTrigger" and not f.disabled]
         pollers = {
             fn.name: QueuePoller(fn, self.invoker, self.deployment.host.queues, lease_s=self.lease_s)
@@ -136,7 +143,15 @@ class Host:
         self._prepared = pollers
 
     async def start(self) -> None:
-        """Index and prepare (if not done), then start a poller per enabled queue function and every runner."""
+        """Index and prepare (if not done), then start a poller per enabled queue function and every runner.
+
+        Under the host's runtime: the pollers' and runners' tasks inherit it (contextvars), so whatever they do
+        reads this host's settings and reaches its sinks, metrics, transport and databases.
+        """
+        with runtime_context(self.runtime):
+            await self._start()
+
+    async def _start(self) -> None:
         functions = self.functions
         self.invoker.transport.bind(asyncio.get_running_loop())
         await self.start_runtime()

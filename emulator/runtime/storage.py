@@ -8,9 +8,9 @@ connection).
 from __future__ import annotations
 
 import contextlib
-import os
 from typing import TYPE_CHECKING, Any
 
+from framework.context import current_settings
 from framework.queues import send_text_async
 from framework.storage import is_local_endpoint, resolve_connection_string
 
@@ -20,10 +20,12 @@ if TYPE_CHECKING:
 
 
 def connection_for(setting: str | None, default: str) -> str:
-    """The connection string a binding's ``connection`` names: an app setting, else the host's storage."""
+    """The connection string a binding's ``connection`` names: an app setting (of the runtime in force: the host's
+    own while it prepares, starts and invokes), else the host's storage."""
     if not setting or setting == "AzureWebJobsStorage":
         return default
-    value = os.environ.get(setting) or os.environ.get(f"AzureWebJobs{setting}")
+    settings = current_settings()
+    value = settings.get(setting) or settings.get(f"AzureWebJobs{setting}")
     return resolve_connection_string(value) if value else default
 
 

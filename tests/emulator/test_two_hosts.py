@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from emulator.app.deployment import load_deployment
+from emulator.conversion.bindings import resolve_app_settings
 from emulator.journal.store import Journal
 from emulator.runtime.host import Host
 from emulator.testing.environment import ProcessEnvironment, SettingsConflictError
@@ -65,6 +66,7 @@ def test_two_hosts_in_one_process_see_only_their_own_state(tmp_path: Path) -> No
         )
         assert current_runtime().transport is one.invoker.transport
         assert get_database().url == one.database_url
+        assert resolve_app_settings("orders-%TENANT_ID%", where="a binding") == "orders-tenant-one"
     assert two.runtime.settings["TENANT_ID"] == "tenant-two"
     assert one.runtime.transport is not two.runtime.transport and one.invoker.clients is not two.invoker.clients
     assert one.runtime.metrics.snapshot()["two.hosts"]["count"] == 1
