@@ -157,7 +157,7 @@ class Host:
         await self.start_runtime()
         await self.prepare()
         if self.journal is not None:
-            self._log_handler = logs.install(self.journal)
+            self._log_handler = logs.install(self.journal, self.runtime)
         for name, poller in (self._prepared or {}).items():
             await poller.start()
             self.pollers[name] = poller

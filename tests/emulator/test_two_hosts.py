@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,8 @@ import sqlalchemy as sa
 
 from emulator.app.deployment import load_deployment
 from emulator.conversion.bindings import resolve_app_settings
-from emulator.journal.store import Journal
+from emulator.journal.store import InvocationScope, Journal, current_invocation
+from emulator.runtime import logs
 from emulator.runtime.host import Host
 from emulator.testing.environment import ProcessEnvironment, SettingsConflictError
 from framework import events, tenant_context
@@ -38,11 +40,17 @@ def _host(folder: Path, tenant: str) -> Host:
 
 
 def _work_under(host: Host, external_id: str) -> None:
-    """What a function does under its host: read a setting, persist an entity, record a metric, emit an event."""
-    with runtime_context(host.runtime), tenant_context(current_settings()["TENANT_ID"]):
-        ProcessingService().process_entity(external_id, "order", "shop", {"id": external_id})
-        registry.record("two.hosts", 1.0, ok=True)
-        events.emit("message.completed", external_id=external_id)
+    """What a function does in an invocation of its host: read a setting, persist an entity, record a metric, emit
+    an event, log."""
+    scope = current_invocation.set(InvocationScope(f"inv-{external_id}", "orders"))
+    try:
+        with runtime_context(host.runtime), tenant_context(current_settings()["TENANT_ID"]):
+            ProcessingService().process_entity(external_id, "order", "shop", {"id": external_id})
+            registry.record("two.hosts", 1.0, ok=True)
+            events.emit("message.completed", external_id=external_id)
+            logging.getLogger("user.code").warning("processed %s", external_id)
+    finally:
+        current_invocation.reset(scope)
 
 
 def _rows(url: str) -> list[tuple[str, str]]:
@@ -56,9 +64,15 @@ def _rows(url: str) -> list[tuple[str, str]]:
 
 def test_two_hosts_in_one_process_see_only_their_own_state(tmp_path: Path) -> None:
     one, two = _host(tmp_path / "one", "tenant-one"), _host(tmp_path / "two", "tenant-two")
-    _work_under(one, "e-1")
-    _work_under(two, "e-2")
-    _work_under(two, "e-3")
+    assert one.journal is not None and two.journal is not None
+    handlers = [logs.install(one.journal, one.runtime), logs.install(two.journal, two.runtime)]  # as start() does
+    try:
+        _work_under(one, "e-1")
+        _work_under(two, "e-2")
+        _work_under(two, "e-3")
+    finally:
+        for handler in handlers:
+            logs.uninstall(handler)
 
     with runtime_context(one.runtime):
         assert (
@@ -80,6 +94,8 @@ def test_two_hosts_in_one_process_see_only_their_own_state(tmp_path: Path) -> No
         assert host.journal is not None
         completed = host.journal.read(kinds=["message.completed"])
         assert [e.data["external_id"] for e in completed] == ids
+        logged = [e.data["message"] for e in host.journal.read(kinds=["log"]) if e.data["logger"] == "user.code"]
+        assert logged == [f"processed {i}" for i in ids]
         assert host.database_url is not None
         assert sorted(external for _, external in _rows(host.database_url)) == ids
     assert {tenant for tenant, _ in _rows(str(two.database_url))} == {"tenant-two"}
