@@ -112,3 +112,15 @@ def test_the_process_environment_refuses_a_second_host_with_other_values_of_a_se
     assert "Q_IN" not in refused.value.message  # only the settings that differ are named
     environment.release(first)
     environment.claim(Path("/two"), {"TENANT_ID": "a", "Q_IN": "orders"})
+
+
+def test_the_process_environment_refuses_two_app_folders_with_a_module_of_the_same_name(tmp_path: Path) -> None:
+    environment = ProcessEnvironment()
+    for name in ("one", "two"):
+        (tmp_path / name / "shared").mkdir(parents=True)
+        (tmp_path / name / "shared" / "__init__.py").write_text("")
+        (tmp_path / name / f"only_{name}.py").write_text("")
+    environment.claim(tmp_path / "one", {})
+    environment.claim(tmp_path / "one", {})  # the same folder twice imports the same modules: nothing to confuse
+    with pytest.raises(SettingsConflictError, match="modules of the same name, shared:"):
+        environment.claim(tmp_path / "two", {})
