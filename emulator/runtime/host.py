@@ -71,9 +71,8 @@ class Host:
             os.environ.update(self.app_settings)
         #: What the framework uses inside this host's functions: its settings (this host's app settings over the
         #: process environment), event sinks, metrics, queue transport and databases (disposed at :meth:`stop`).
-        self.runtime = Runtime(
-            settings=ChainMap(self.app_settings, os.environ), sinks=[journal.event_sink] if journal else None
-        )
+        sinks = [journal.event_sink] if journal is not None else None
+        self.runtime = Runtime(settings=ChainMap(self.app_settings, os.environ), sinks=sinks)
         self.invoker = Invoker(
             storage, config=deployment.host, journal=journal, on_queue_sent=self._queue_sent, runtime=self.runtime
         )
