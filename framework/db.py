@@ -234,7 +234,9 @@ class _Unit:
                 self._connection.close()
 
 
-#: The unit of work in force, if any (see :meth:`Database.unit`).
+#: The unit of work in force, if any (see :meth:`Database.unit`). Not a registry: a context variable, per task and
+#: thread like those of :mod:`framework.context`, kept here (private) because its type is this module's, and
+#: framework.context must not import SQLAlchemy (``import framework`` stays light).
 _current_unit: ContextVar[_Unit | None] = ContextVar("exchange_unit_of_work", default=None)
 
 
