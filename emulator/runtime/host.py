@@ -25,6 +25,7 @@ from emulator.runtime.azure import check_available as check_runtime_available
 from emulator.runtime.invocation import Invoker
 from emulator.triggers.queue import LEASE_S, QueuePoller
 from framework.context import runtime_context
+from framework.event import Sink
 from framework.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ class Host:
             os.environ.update(self.app_settings)
         #: What the framework uses inside this host's functions: its settings (this host's app settings over the
         #: process environment), event sinks, metrics, queue transport and databases (disposed at :meth:`stop`).
-        sinks = [journal.event_sink] if journal is not None else None
+        sinks: list[Sink] | None = [journal.event_sink] if journal is not None else None
         self.runtime = Runtime(settings=ChainMap(self.app_settings, os.environ), sinks=sinks)
         self.invoker = Invoker(
             storage, config=deployment.host, journal=journal, on_queue_sent=self._queue_sent, runtime=self.runtime
