@@ -90,15 +90,35 @@ def choose_storage(
     elif not value and settings.get("AzureWebJobsStorage", "").strip():
         source, value = "AzureWebJobsStorage in local.settings.json", settings["AzureWebJobsStorage"]
     if value and resolve_connection_string(value) != resolve_connection_string("UseDevelopmentStorage=true"):
+        if options.azurite is not None:  # launched in case: not needed after all
+            options.azurite.stop()
         storage = check_connection_string(resolve_connection_string(value), source)
         say(f"storage: {endpoint_of(storage)} ({source}; --storage overrides it)")
         return storage, None
-    endpoints, managed = azurite.ensure(options.deployment_dir, say=say)
+    endpoints, managed = azurite.ensure(options.deployment_dir, say=say, launched=options.azurite)
     why = f"{source} is UseDevelopmentStorage=true" if value else "AzureWebJobsStorage is not set"
     adopted = managed is not None and not managed.started_here
     how = "found" if managed is None else "adopted (its exchange dev was killed)" if adopted else "started"
     say(f"storage: Azurite {how} on {endpoints.host}:{endpoints.queue_port} ({why})")
     return endpoints.connection_string, managed
+
+
+def _start(
+    options: DevOptions, settings: dict[str, str], port: int, say: Callable[[str], None]
+) -> tuple[Supervisor, str, azurite.AzuriteProcess | None]:
+    """Take the HTTP port, then get the storage ready while the fork server and the first worker warm up (both
+    take seconds on a busy machine; one after the other they made the wait for the first answer twice as long)."""
+    supervisor = Supervisor(options, worker_config(options, ""), on_status=say)
+    supervisor.bind(port)  # a taken port stops us before anything starts
+    warming = threading.Thread(target=supervisor.warm, name="warm", daemon=True)
+    warming.start()
+    try:
+        storage, managed = choose_storage(options, settings, say)
+    except BaseException:
+        supervisor.close()
+        raise
+    supervisor.config["storage"] = storage  # the workers get it with their load command
+    return supervisor, storage, managed
 
 
 def run_dev(
@@ -118,15 +138,7 @@ def run_dev(
     port = options.port or deployment.local.http_port or DEFAULT_HTTP_PORT
     options.watch_paths = options.watch_paths or workspace_processors(options.deployment_dir)
     devstate.private_dir(options.deployment_dir / ".exchange")  # journal, logs, keys, state: this user's only
-    storage, managed = choose_storage(options, deployment.local.values, say)
-    supervisor = Supervisor(options, worker_config(options, storage), on_status=say)
-    try:
-        supervisor.bind(port)
-    except BaseException:
-        if managed is not None:
-            managed.stop()
-            azurite.disown(options.deployment_dir)
-        raise
+    supervisor, storage, managed = _start(options, deployment.local.values, port, say)
     signals = (signal.SIGINT, signal.SIGTERM) if threading.current_thread() is threading.main_thread() else ()
     previous = {sig: signal.signal(sig, lambda *_: supervisor.shutdown()) for sig in signals}
     try:
