@@ -76,6 +76,23 @@ def worker_config(options: DevOptions, storage: str) -> dict[str, Any]:
     }
 
 
+def storage_setting(options: DevOptions, settings: dict[str, str]) -> tuple[str, str | None]:
+    """Where the storage setting comes from and its value: ``--storage``, else ``AzureWebJobsStorage`` as ``func
+    start`` reads it (the environment first, then local.settings.json); None when none is set."""
+    if options.storage:
+        return "--storage", options.storage
+    if os.environ.get("AzureWebJobsStorage", "").strip():
+        return "AzureWebJobsStorage from the environment", os.environ["AzureWebJobsStorage"]
+    if settings.get("AzureWebJobsStorage", "").strip():
+        return "AzureWebJobsStorage in local.settings.json", settings["AzureWebJobsStorage"]
+    return "--storage", None
+
+
+def uses_azurite(value: str | None) -> bool:
+    """True when the setting means Azurite on its default ports (unset, or ``UseDevelopmentStorage=true``)."""
+    return not value or resolve_connection_string(value) == resolve_connection_string("UseDevelopmentStorage=true")
+
+
 def choose_storage(
     options: DevOptions, settings: dict[str, str], say: Callable[[str], None]
 ) -> tuple[str, azurite.AzuriteProcess | None]:
@@ -84,12 +101,8 @@ def choose_storage(
     none runs. Returns the connection string and the Azurite this call started (the caller stops it)."""
     from emulator.client.storage_errors import check_connection_string, endpoint_of
 
-    source, value = "--storage", options.storage
-    if not value and os.environ.get("AzureWebJobsStorage", "").strip():
-        source, value = "AzureWebJobsStorage from the environment", os.environ["AzureWebJobsStorage"]
-    elif not value and settings.get("AzureWebJobsStorage", "").strip():
-        source, value = "AzureWebJobsStorage in local.settings.json", settings["AzureWebJobsStorage"]
-    if value and resolve_connection_string(value) != resolve_connection_string("UseDevelopmentStorage=true"):
+    source, value = storage_setting(options, settings)
+    if not uses_azurite(value):
         if options.azurite is not None:  # launched in case: not needed after all
             options.azurite.stop()
         storage = check_connection_string(resolve_connection_string(value), source)
@@ -110,8 +123,8 @@ def _start(
     take seconds on a busy machine; one after the other they made the wait for the first answer twice as long)."""
     supervisor = Supervisor(options, worker_config(options, ""), on_status=say)
     supervisor.bind(port)  # a taken port stops us before anything starts
-    warming = threading.Thread(target=supervisor.warm, name="warm", daemon=True)
-    warming.start()
+    if uses_azurite(storage_setting(options, settings)[1]):  # the slow way: warm up meanwhile
+        threading.Thread(target=supervisor.warm, name="warm", daemon=True).start()
     try:
         storage, managed = choose_storage(options, settings, say)
     except BaseException:
