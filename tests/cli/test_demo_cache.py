@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -32,7 +33,7 @@ def demo_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_a_second_demo_is_a_copy_of_the_first_render_byte_for_byte(tmp_path: Path, demo_cache: Path) -> None:
     rendered = prepare(tmp_path / "one" / "exchange-demo")
-    assert [p.name for p in demo_cache.iterdir()] == [cache.key("exchange-demo", 7071)]
+    assert [p.name for p in demo_cache.iterdir()] == [cache.key("exchange-demo")]
 
     copied = prepare(tmp_path / "two" / "exchange-demo")
 
@@ -60,8 +61,17 @@ def test_a_copy_names_the_template_repositories_in_use_now(
         assert recorded["_commit"] in tags.stdout.split()
 
 
-def test_the_cache_key_follows_the_folder_name_and_the_port() -> None:
-    keys = {cache.key("exchange-demo", 7071), cache.key("coffee", 7071), cache.key("exchange-demo", 7072)}
+def test_a_copy_for_another_port_is_what_a_render_for_that_port_writes(tmp_path: Path, demo_cache: Path) -> None:
+    prepare(tmp_path / "one" / "exchange-demo", http_port=7071)
+    copied = prepare(tmp_path / "two" / "exchange-demo", http_port=7172)
+    shutil.rmtree(demo_cache)
 
-    assert len(keys) == 3
-    assert cache.key("exchange-demo", 7071) == cache.key("exchange-demo", 7071)
+    rendered = prepare(tmp_path / "three" / "exchange-demo", http_port=7172)
+
+    assert files(copied.root) == files(rendered.root)
+    assert "http://127.0.0.1:7172/api/orders" in (copied.root / "DEMO.md").read_text()
+
+
+def test_the_cache_key_follows_the_folder_name() -> None:
+    assert cache.key("exchange-demo") != cache.key("coffee")
+    assert cache.key("exchange-demo") == cache.key("exchange-demo")
