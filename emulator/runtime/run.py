@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from emulator.app.deployment import load_deployment
-from emulator.journal.store import Journal
+from emulator.journal.store import Journal, default_journal_path
 from emulator.runtime.host import Host, Runner
 from emulator.triggers.queue import LEASE_S
 from framework.storage import resolve_connection_string
@@ -15,10 +15,7 @@ from framework.storage import resolve_connection_string
 #: How long a stopping host waits for in-flight invocations before leaving them to their leases.
 DRAIN_TIMEOUT_S = 10.0
 
-
-def default_journal_path(deployment_dir: Path) -> Path:
-    """Where a deployment's journal lives unless told otherwise: ``<deployment>/.exchange/journal.db``."""
-    return Path(deployment_dir).resolve() / ".exchange" / "journal.db"
+__all__ = ["DRAIN_TIMEOUT_S", "default_journal_path", "serve"]
 
 
 async def serve(
