@@ -29,6 +29,7 @@ from framework.errors import ExchangeError
 from framework.events import EventKind, emit
 from framework.models import EntityRow, EntityVersionRow, utcnow
 from framework.services._base import Service, ensure_tenant, insert_if_new, require_tenant
+from framework.services._driver import driver_insert
 
 _log = logging.getLogger(__name__)
 #: How many fresh transactions a write gets when concurrent writers keep winning the race.
@@ -48,6 +49,9 @@ _CURRENT = (
 _Current = sa.Row[Any, Any, Any, Any]
 _UPDATE = sa.update(_ENTITIES).where(_ENTITIES.c.id == sa.bindparam("entity_id_"))
 _INSERT_VERSION = sa.insert(_VERSIONS)
+#: The columns the two INSERTs write (in the order of their parameter dicts below).
+_ENTITY_COLUMNS = (*_KEY, "id", "version", "content", "content_hash", "attributes", "created_at", "updated_at")
+_VERSION_COLUMNS = ("entity_id", "version", "content", "content_hash", "attributes", "metadata", "created_at")
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs a setattr call per field, per write
@@ -180,7 +184,9 @@ def _insert_entity(connection: sa.Connection, dialect: str, write: _Write, entit
         if connection.execute(_CURRENT, write.key()).first() is not None:
             return False
         statement = sa.insert(_ENTITIES).execution_options(preserve_rowcount=True)
-    return connection.execute(statement, values).rowcount == 1
+        return connection.execute(statement, values).rowcount == 1
+    insert = driver_insert(statement, _ENTITIES, _ENTITY_COLUMNS, 1, connection.dialect)
+    return insert.execute(connection, (values,)) == 1
 
 
 def _update(
@@ -211,15 +217,13 @@ def _update(
 def _insert_version(
     connection: sa.Connection, entity_id: str, version: int, write: _Write, attributes: dict[str, Any], now: datetime
 ) -> None:
-    connection.execute(
-        _INSERT_VERSION,
-        {
-            "entity_id": entity_id,
-            "version": version,
-            "content": write.content,
-            "content_hash": write.content_hash,
-            "attributes": attributes,
-            "metadata": write.metadata,
-            "created_at": now,
-        },
-    )
+    values = {
+        "entity_id": entity_id,
+        "version": version,
+        "content": write.content,
+        "content_hash": write.content_hash,
+        "attributes": attributes,
+        "metadata": write.metadata,
+        "created_at": now,
+    }
+    driver_insert(_INSERT_VERSION, _VERSIONS, _VERSION_COLUMNS, 1, connection.dialect).execute(connection, (values,))
