@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -27,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from framework.entities import EntityResult, canonical_json, content_hash
 from framework.errors import ExchangeError
 from framework.events import EventKind, emit
+from framework.ids import new_id
 from framework.models import EntityRow, EntityVersionRow, utcnow
 from framework.services._base import Service, ensure_tenant, insert_if_new, require_tenant
 from framework.services._driver import driver_insert
@@ -152,7 +152,7 @@ def _normalised(values: dict[str, Any] | None) -> dict[str, Any]:
 def _write_once(connection: sa.Connection, dialect: str, write: _Write) -> EntityResult:
     """Insert the entity, or read it and write what changed, in the caller's transaction."""
     now = utcnow()
-    entity_id = uuid.uuid4().hex
+    entity_id = new_id()
     for _ in range(MAX_WRITE_ATTEMPTS):
         if _insert_entity(connection, dialect, write, entity_id, now):
             _insert_version(connection, entity_id, 1, write, write.attributes, now)
