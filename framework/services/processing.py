@@ -10,7 +10,7 @@ rejects anything that slips through, and the write is retried in a fresh transac
 
 The statements are SQLAlchemy Core, built once: on this path the ORM's unit-of-work flush cost more than the
 database itself. The two INSERTs of a new entity go further, as driver SQL compiled once per dialect
-(:mod:`framework.services._driver`): Core's per-call overhead was still a third of the write.
+(:mod:`framework.services._driver`): Core's per-call overhead cost more than SQLite's own write of the row.
 """
 
 from __future__ import annotations
