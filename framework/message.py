@@ -8,14 +8,14 @@ the payload of a new QUEUE message, so a processor can read what a partner posts
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from framework.context import current_correlation_id, current_tenant_id, new_correlation_id
+from framework.context import current_correlation_id, current_tenant_id
 from framework.errors import MessageFormatError
+from framework.ids import new_id
 
 #: The envelope versions this code reads; it writes the last one.
 ENVELOPE_VERSIONS = (1,)
@@ -87,9 +87,9 @@ class Message:
     #: Processing context and routing hints ("operation", "stage", ...).
     metadata: dict[str, Any] = field(default_factory=dict)
     #: Unique id of this message.
-    message_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    message_id: str = field(default_factory=new_id)
     #: Ties together every message and operation of one flow; inherited from the context in force.
-    correlation_id: str = field(default_factory=lambda: current_correlation_id() or new_correlation_id())
+    correlation_id: str = field(default_factory=lambda: current_correlation_id() or new_id())
     #: The tenant it belongs to; inherited from the tenant context in force.
     tenant_id: str | None = field(default_factory=current_tenant_id)
     #: When it was created (UTC).
@@ -143,8 +143,8 @@ class Message:
                 message_type=MessageType(data.get("message_type", MessageType.QUEUE)),
                 entity_reference=EntityReference.from_dict(ref) if ref else None,
                 metadata=dict(data.get("metadata") or {}),
-                message_id=str(data.get("message_id") or uuid.uuid4().hex),
-                correlation_id=str(data.get("correlation_id") or new_correlation_id()),
+                message_id=str(data.get("message_id") or new_id()),
+                correlation_id=str(data.get("correlation_id") or new_id()),
                 tenant_id=data.get("tenant_id"),
                 created_at=datetime.fromisoformat(data["created_at"]) if data.get("created_at") else _now(),
                 retry_count=int(data.get("retry_count") or 0),

@@ -26,27 +26,29 @@ if TYPE_CHECKING:
 
 
 class EventSinks:
-    """The sinks events go to (thread-safe; iteration works on a copy)."""
+    """The sinks events go to (thread-safe). Copy on write: adding or removing one builds a new tuple, so
+    :meth:`snapshot` — called for every event — takes no lock and copies nothing."""
 
     def __init__(self, sinks: list[Sink] | None = None) -> None:
-        self._sinks: list[Sink] = list(sinks or [])
+        self._sinks: tuple[Sink, ...] = tuple(sinks or ())
         self._lock = threading.Lock()
 
     def add(self, sink: Sink) -> None:
         """Send every event from now on to ``sink`` too."""
         with self._lock:
-            self._sinks.append(sink)
+            self._sinks = (*self._sinks, sink)
 
     def remove(self, sink: Sink) -> None:
-        """Stop sending events to ``sink``."""
+        """Stop sending events to ``sink`` (its first registration, if it was added twice)."""
         with self._lock:
-            if sink in self._sinks:
-                self._sinks.remove(sink)
+            sinks = list(self._sinks)
+            if sink in sinks:
+                sinks.remove(sink)
+                self._sinks = tuple(sinks)
 
-    def snapshot(self) -> list[Sink]:
-        """The sinks now (a copy)."""
-        with self._lock:
-            return list(self._sinks)
+    def snapshot(self) -> tuple[Sink, ...]:
+        """The sinks now (immutable: later changes do not show in it)."""
+        return self._sinks
 
 
 @dataclass

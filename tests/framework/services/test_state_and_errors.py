@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from framework import events
 from framework.context import correlation_context, tenant_context
 from framework.errors import TenantRequiredError
 from framework.services import ProcessingErrorService, ProcessingService, StateTrackingService
-from framework.states import ProcessingState
+from framework.states import ProcessingState, TransitionRecord
 
 pytestmark = pytest.mark.database
 
@@ -91,3 +93,20 @@ def test_recording_needs_a_tenant(
         state_tracking_service.record_transition("m", ProcessingState.RECEIVED)
     with pytest.raises(TenantRequiredError, match="record_error needs a tenant"):
         processing_error_service.record_error("m", "p", "E", "boom")
+
+
+def test_transition_details_are_stored_as_their_canonical_json(
+    state_tracking_service: StateTrackingService, test_tenant: dict[str, str]
+) -> None:
+    when = datetime(2026, 12, 1, 22, 30, tzinfo=UTC)
+    with tenant_context(test_tenant["id"]):
+        state_tracking_service.record_transitions(
+            [
+                TransitionRecord("msg-1", "processing", details={"queue": "q", "attempt": 2, "ok": True}),
+                TransitionRecord("msg-1", "failed", details={"at": when, "ids": (1, 2), "by": {"n": None}}),
+            ],
+            "p",
+        )
+        flat, nested = (t.details for t in state_tracking_service.get_transitions(message_id="msg-1"))
+    assert flat == {"attempt": 2, "ok": True, "queue": "q"}
+    assert nested == {"at": str(when), "by": {"n": None}, "ids": [1, 2]}
