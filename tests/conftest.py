@@ -3,9 +3,9 @@
 Test lanes are set here, from what a test uses, so nobody has to remember to mark a test:
 
 - ``azurite``: the test (or a fixture it uses) needs the session's Azurite;
-- ``subprocess``: it starts processes other than ``git`` (``exchange dev``, workers, Azurite, a fresh interpreter) —
-  modules that do mark themselves ``pytestmark = pytest.mark.subprocess``, and the fast lane proves they did: a test
-  selected with ``-m unit`` that starts such a process fails, naming the process;
+- ``subprocess``: it starts processes other than ``git`` (``exchange dev``, workers, Azurite, a fresh interpreter, a
+  fork, a ``multiprocessing`` child) — modules that do mark themselves ``pytestmark = pytest.mark.subprocess``, and
+  the fast lane proves they did: a test selected with ``-m unit`` that starts such a process fails, naming it;
 - ``unit``: everything else, the fast lane (``pytest -m unit``).
 - ``slow`` tests (load, soak) run only when asked for with ``-m slow``.
 """
@@ -40,14 +40,39 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+#: Audit events that start a process, and how to name it: Popen and posix_spawn carry the executable; a fork or
+#: ``os.system`` runs this interpreter's code or a shell.
+_PROCESS_EVENTS = {"subprocess.Popen", "os.posix_spawn", "os.fork", "os.forkpty", "os.system"}
+
+
 def _audit(event: str, args: tuple[Any, ...]) -> None:
     """Remember every process started (Python's audit events: no patching of subprocess or os)."""
-    if event not in ("subprocess.Popen", "os.posix_spawn"):
+    if event not in _PROCESS_EVENTS:
+        return
+    if event in ("os.fork", "os.forkpty"):
+        _started.append(event)
+        return
+    if event == "os.system":
+        _started.append(f"os.system({os.fsdecode(args[0])!r})")
         return
     executable, argv = args[0], args[1]
     if not executable:
         executable = argv.split()[0] if isinstance(argv, str) else next(iter(argv), "?")
     _started.append(Path(os.fsdecode(executable)).name)
+
+
+def _multiprocessing_children() -> int:
+    """How many ``multiprocessing`` processes this interpreter has made so far.
+
+    The ``spawn`` and ``forkserver`` start methods launch their child through ``_posixsubprocess.fork_exec``,
+    which raises no audit event, so the fast lane reads multiprocessing's own counter (``count(n)`` numbers the
+    next process) instead; reading its repr does not advance it.
+    """
+    process = sys.modules.get("multiprocessing.process")
+    counter = getattr(process, "_process_counter", None)
+    if counter is None:
+        return 0
+    return int(repr(counter).removeprefix("count(").removesuffix(")")) - 1
 
 
 sys.addaudithook(_audit)
@@ -57,10 +82,13 @@ sys.addaudithook(_audit)
 def _unit_tests_start_no_processes(request: pytest.FixtureRequest) -> Iterator[None]:
     """A test in the fast lane must not start processes: if it does, it belongs in the ``subprocess`` lane."""
     del _started[:]
+    children = _multiprocessing_children()
     yield
     if "unit" not in request.node.keywords:
         return
     heavy = sorted({name for name in _started if name not in _CHEAP_PROCESSES})
+    made = _multiprocessing_children() - children
+    heavy += [f"{made} multiprocessing process(es)"] if made else []
     if heavy:
         pytest.fail(
             f"{request.node.nodeid} is in the unit lane but started {', '.join(heavy)}: "
