@@ -20,8 +20,10 @@ from typing import Any
 
 import pytest
 
-#: Processes a unit test may start: git serves copier its templates and costs milliseconds.
-_CHEAP_PROCESSES = {"git"}
+#: Processes a unit test may start, each costing milliseconds: git serves copier its templates; ``file`` is what
+#: importing croniter runs (``platform.architecture()``) and ``uname`` what importing plumbum (copier's git) runs
+#: (``platform.uname()``), each once per interpreter, in whichever test imports it first.
+_CHEAP_PROCESSES = {"git", "file", "uname"}
 _started: list[str] = []
 #: Fixtures that reach the session's Azurite (``storage_connection_string`` asks for it at run time).
 _AZURITE_FIXTURES = {"azurite", "storage_connection_string", "storage_env", "queue_reader"}

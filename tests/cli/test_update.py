@@ -37,12 +37,18 @@ def workspace(tmp_path: Path, templates: Path, exchange: Callable[..., Result]) 
     return root
 
 
+#: The tests that run copier's update: it clones the template repository and renders twice, 200-330 git processes
+#: and seconds per test, so they run in the subprocess lane rather than the fast one.
+HEAVY = pytest.mark.subprocess
+
+
 def change(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new))
 
 
+@HEAVY
 def test_update_carries_a_template_change_and_keeps_local_edits(
     workspace: Path, templates: Path, exchange: Callable[..., Result]
 ) -> None:
@@ -78,6 +84,7 @@ def test_update_carries_a_template_change_and_keeps_local_edits(
     ]
 
 
+@HEAVY
 def test_update_of_several_changed_parts_leaves_no_commit_behind(
     workspace: Path, templates: Path, exchange: Callable[..., Result]
 ) -> None:
@@ -94,6 +101,7 @@ def test_update_of_several_changed_parts_leaves_no_commit_behind(
     assert "#: Queue for each processed message" in (workspace / "processors/orders/config.py").read_text()
 
 
+@HEAVY
 def test_update_leaves_conflict_markers_where_a_local_edit_meets_a_template_change(
     workspace: Path, templates: Path, exchange: Callable[..., Result]
 ) -> None:
