@@ -2,35 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from exchange_cli.main import cli
-from tests.cli.conftest import snapshot
-
-
-@pytest.fixture(scope="session")
-def acme_workspace(tmp_path_factory: pytest.TempPathFactory, template_cache: Path) -> Path:
-    """The workspace ``exchange new customer acme`` makes, rendered once per session (the tests only copy it)."""
-    root = tmp_path_factory.mktemp("acme-workspace")
-    with pytest.MonkeyPatch.context() as patch:  # the per-test cache fixture is not there for a session fixture
-        patch.setenv("EXCHANGE_TEMPLATE_CACHE", str(template_cache))
-        patch.delenv("EXCHANGE_TEMPLATES", raising=False)
-        result = CliRunner().invoke(cli, ["new", "customer", "acme", "--path", str(root)], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return root
+from tests.cli.conftest import copy_workspace, snapshot
 
 
 @pytest.fixture
 def workspace(acme_workspace: Path, tmp_path: Path) -> Path:
-    """A private copy of the workspace with the customer acme (git repository included)."""
-    copy = tmp_path / "ws"
-    shutil.copytree(acme_workspace, copy, symlinks=True)
-    return copy
+    """A private copy of the workspace with the customer acme."""
+    return copy_workspace(acme_workspace, tmp_path / "ws")
 
 
 def app_code(workspace: Path, customer: str = "acme") -> str:

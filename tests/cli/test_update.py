@@ -10,7 +10,7 @@ import pytest
 from click.testing import Result
 
 from exchange_cli.scaffold.source import installed_templates
-from tests.cli.conftest import commit_all, git, snapshot
+from tests.cli.conftest import commit_all, copy_workspace, git, snapshot
 
 HOST_TEMPLATE = "customer/template/deployments/{{customer}}/azure/host.json.jinja"
 APP_TEMPLATE = "customer/template/deployments/{{customer}}/azure/function_app.py.jinja"
@@ -124,7 +124,15 @@ def test_update_leaves_conflict_markers_where_a_local_edit_meets_a_template_chan
     assert "<<<<<<< " in text and '"00:02:00"' in text and '"00:10:00"' in text
 
 
-def test_update_refuses_a_dirty_tree_and_changes_nothing(workspace: Path, exchange: Callable[..., Result]) -> None:
+@pytest.fixture
+def generated(acme_orders_base: Path, tmp_path: Path) -> Path:
+    """The same committed workspace, generated from the installed templates once per session and copied: for the
+    tests that do not change the templates."""
+    return copy_workspace(acme_orders_base, tmp_path / "ws")
+
+
+def test_update_refuses_a_dirty_tree_and_changes_nothing(generated: Path, exchange: Callable[..., Result]) -> None:
+    workspace = generated
     (workspace / "processors" / "orders" / "processor.py").write_text("# half done\n")
     before = snapshot(workspace)
 
@@ -153,7 +161,8 @@ def test_update_outside_git_says_how_to_start(tmp_path: Path, templates: Path, e
     )
 
 
-def test_update_with_current_templates_changes_nothing(workspace: Path, exchange: Callable[..., Result]) -> None:
+def test_update_with_current_templates_changes_nothing(generated: Path, exchange: Callable[..., Result]) -> None:
+    workspace = generated
     before = snapshot(workspace)
 
     result = exchange("update", str(workspace / "processors" / "orders"))
