@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -19,6 +20,7 @@ def workspace(acme_orders_base: Path, tmp_path: Path) -> Path:
     return copy_workspace(acme_orders_base, tmp_path / "ws")
 
 
+@functools.cache
 def import_writes_files() -> bool:
     """Whether importing the framework's models today writes a database file into the working folder.
 
