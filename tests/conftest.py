@@ -3,9 +3,9 @@
 Test lanes are set here, from what a test uses, so nobody has to remember to mark a test:
 
 - ``azurite``: the test (or a fixture it uses) needs the session's Azurite;
-- ``subprocess``: it starts processes other than ``git`` (``exchange dev``, workers, Azurite, a fresh interpreter) —
-  modules that do mark themselves ``pytestmark = pytest.mark.subprocess``, and the fast lane proves they did: a test
-  selected with ``-m unit`` that starts such a process fails, naming the process;
+- ``subprocess``: it starts processes other than ``git`` (``exchange dev``, workers, Azurite, a fresh interpreter, a
+  fork, a ``multiprocessing`` child) — modules that do mark themselves ``pytestmark = pytest.mark.subprocess``, and
+  the fast lane proves they did: a test selected with ``-m unit`` that starts such a process fails, naming it;
 - ``unit``: everything else, the fast lane (``pytest -m unit``).
 - ``slow`` tests (load, soak) run only when asked for with ``-m slow``.
 """
@@ -20,8 +20,10 @@ from typing import Any
 
 import pytest
 
-#: Processes a unit test may start: git serves copier its templates and costs milliseconds.
-_CHEAP_PROCESSES = {"git"}
+#: Processes a unit test may start, each costing milliseconds: git serves copier its templates; ``file`` is what
+#: importing croniter runs (``platform.architecture()``) and ``uname`` what importing plumbum (copier's git) runs
+#: (``platform.uname()``), each once per interpreter, in whichever test imports it first.
+_CHEAP_PROCESSES = {"git", "file", "uname"}
 _started: list[str] = []
 #: Fixtures that reach the session's Azurite (``storage_connection_string`` asks for it at run time).
 _AZURITE_FIXTURES = {"azurite", "storage_connection_string", "storage_env", "queue_reader"}
@@ -40,14 +42,39 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+#: Audit events that start a process, and how to name it: Popen and posix_spawn carry the executable; a fork or
+#: ``os.system`` runs this interpreter's code or a shell.
+_PROCESS_EVENTS = {"subprocess.Popen", "os.posix_spawn", "os.fork", "os.forkpty", "os.system"}
+
+
 def _audit(event: str, args: tuple[Any, ...]) -> None:
     """Remember every process started (Python's audit events: no patching of subprocess or os)."""
-    if event not in ("subprocess.Popen", "os.posix_spawn"):
+    if event not in _PROCESS_EVENTS:
+        return
+    if event in ("os.fork", "os.forkpty"):
+        _started.append(event)
+        return
+    if event == "os.system":
+        _started.append(f"os.system({os.fsdecode(args[0])!r})")
         return
     executable, argv = args[0], args[1]
     if not executable:
         executable = argv.split()[0] if isinstance(argv, str) else next(iter(argv), "?")
     _started.append(Path(os.fsdecode(executable)).name)
+
+
+def _multiprocessing_children() -> int:
+    """How many ``multiprocessing`` processes this interpreter has made so far.
+
+    The ``spawn`` and ``forkserver`` start methods launch their child through ``_posixsubprocess.fork_exec``,
+    which raises no audit event, so the fast lane reads multiprocessing's own counter (``count(n)`` numbers the
+    next process) instead; reading its repr does not advance it.
+    """
+    process = sys.modules.get("multiprocessing.process")
+    counter = getattr(process, "_process_counter", None)
+    if counter is None:
+        return 0
+    return int(repr(counter).removeprefix("count(").removesuffix(")")) - 1
 
 
 sys.addaudithook(_audit)
@@ -57,10 +84,13 @@ sys.addaudithook(_audit)
 def _unit_tests_start_no_processes(request: pytest.FixtureRequest) -> Iterator[None]:
     """A test in the fast lane must not start processes: if it does, it belongs in the ``subprocess`` lane."""
     del _started[:]
+    children = _multiprocessing_children()
     yield
     if "unit" not in request.node.keywords:
         return
     heavy = sorted({name for name in _started if name not in _CHEAP_PROCESSES})
+    made = _multiprocessing_children() - children
+    heavy += [f"{made} multiprocessing process(es)"] if made else []
     if heavy:
         pytest.fail(
             f"{request.node.nodeid} is in the unit lane but started {', '.join(heavy)}: "

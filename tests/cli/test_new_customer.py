@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from tests.cli.conftest import files, snapshot
+from tests.cli.conftest import copy_workspace, files, snapshot
 
 WORKSPACE_FILES = [
     ".copier-answers.yml",
@@ -145,26 +145,30 @@ def test_a_bad_customer_name_is_refused_and_nothing_is_written(
     assert snapshot(tmp_path) == before
 
 
-def test_an_existing_customer_is_refused_without_force(tmp_path: Path, exchange: Callable[..., Result]) -> None:
-    exchange("new", "customer", "acme", "--path", str(tmp_path))
-    before = snapshot(tmp_path)
+@pytest.fixture
+def acme(acme_workspace: Path, tmp_path: Path) -> Path:
+    """A private copy of what ``exchange new customer acme`` made (rendered once per session)."""
+    return copy_workspace(acme_workspace, tmp_path / "ws")
 
-    result = exchange("new", "customer", "acme", "--path", str(tmp_path))
+
+def test_an_existing_customer_is_refused_without_force(acme: Path, exchange: Callable[..., Result]) -> None:
+    before = snapshot(acme)
+
+    result = exchange("new", "customer", "acme", "--path", str(acme))
 
     assert result.exit_code == 1
     assert result.output == (
-        f"Error: Customer 'acme' exists already: {tmp_path / 'deployments' / 'acme'}.\n"
+        f"Error: Customer 'acme' exists already: {acme / 'deployments' / 'acme'}.\n"
         "Hint: choose another name, or pass --force to regenerate its files (your edits there are overwritten)\n"
     )
-    assert snapshot(tmp_path) == before
+    assert snapshot(acme) == before
 
 
-def test_force_regenerates_an_existing_customer(tmp_path: Path, exchange: Callable[..., Result]) -> None:
-    exchange("new", "customer", "acme", "--path", str(tmp_path))
-    host = tmp_path / "deployments" / "acme" / "azure" / "host.json"
+def test_force_regenerates_an_existing_customer(acme: Path, exchange: Callable[..., Result]) -> None:
+    host = acme / "deployments" / "acme" / "azure" / "host.json"
     host.write_text("{}")
 
-    result = exchange("new", "customer", "acme", "--path", str(tmp_path), "--force", "--data", "queue_batch_size=4")
+    result = exchange("new", "customer", "acme", "--path", str(acme), "--force", "--data", "queue_batch_size=4")
 
     assert result.exit_code == 0, result.output
     assert json.loads(host.read_text())["extensions"]["queues"]["batchSize"] == 4

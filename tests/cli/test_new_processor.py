@@ -8,14 +8,13 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from tests.cli.conftest import snapshot
+from tests.cli.conftest import copy_workspace, snapshot
 
 
 @pytest.fixture
-def workspace(tmp_path: Path, exchange: Callable[..., Result]) -> Path:
-    """A workspace with the customer acme."""
-    assert exchange("new", "customer", "acme", "--path", str(tmp_path)).exit_code == 0
-    return tmp_path
+def workspace(acme_workspace: Path, tmp_path: Path) -> Path:
+    """A private copy of the workspace with the customer acme."""
+    return copy_workspace(acme_workspace, tmp_path / "ws")
 
 
 def app_code(workspace: Path, customer: str = "acme") -> str:

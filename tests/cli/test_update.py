@@ -10,7 +10,7 @@ import pytest
 from click.testing import Result
 
 from exchange_cli.scaffold.source import installed_templates
-from tests.cli.conftest import commit_all, git, snapshot
+from tests.cli.conftest import commit_all, copy_workspace, git, snapshot
 
 HOST_TEMPLATE = "customer/template/deployments/{{customer}}/azure/host.json.jinja"
 APP_TEMPLATE = "customer/template/deployments/{{customer}}/azure/function_app.py.jinja"
@@ -37,12 +37,18 @@ def workspace(tmp_path: Path, templates: Path, exchange: Callable[..., Result]) 
     return root
 
 
+#: The tests that run copier's update: it clones the template repository and renders twice, 200-330 git processes
+#: and seconds per test, so they run in the subprocess lane rather than the fast one.
+HEAVY = pytest.mark.subprocess
+
+
 def change(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new))
 
 
+@HEAVY
 def test_update_carries_a_template_change_and_keeps_local_edits(
     workspace: Path, templates: Path, exchange: Callable[..., Result]
 ) -> None:
@@ -78,6 +84,7 @@ def test_update_carries_a_template_change_and_keeps_local_edits(
     ]
 
 
+@HEAVY
 def test_update_of_several_changed_parts_leaves_no_commit_behind(
     workspace: Path, templates: Path, exchange: Callable[..., Result]
 ) -> None:
@@ -94,6 +101,7 @@ def test_update_of_several_changed_parts_leaves_no_commit_behind(
     assert "#: Queue for each processed message" in (workspace / "processors/orders/config.py").read_text()
 
 
+@HEAVY
 def test_update_leaves_conflict_markers_where_a_local_edit_meets_a_template_change(
     workspace: Path, templates: Path, exchange: Callable[..., Result]
 ) -> None:
@@ -116,7 +124,15 @@ def test_update_leaves_conflict_markers_where_a_local_edit_meets_a_template_chan
     assert "<<<<<<< " in text and '"00:02:00"' in text and '"00:10:00"' in text
 
 
-def test_update_refuses_a_dirty_tree_and_changes_nothing(workspace: Path, exchange: Callable[..., Result]) -> None:
+@pytest.fixture
+def generated(acme_orders_base: Path, tmp_path: Path) -> Path:
+    """The same committed workspace, generated from the installed templates once per session and copied: for the
+    tests that do not change the templates."""
+    return copy_workspace(acme_orders_base, tmp_path / "ws")
+
+
+def test_update_refuses_a_dirty_tree_and_changes_nothing(generated: Path, exchange: Callable[..., Result]) -> None:
+    workspace = generated
     (workspace / "processors" / "orders" / "processor.py").write_text("# half done\n")
     before = snapshot(workspace)
 
@@ -145,7 +161,8 @@ def test_update_outside_git_says_how_to_start(tmp_path: Path, templates: Path, e
     )
 
 
-def test_update_with_current_templates_changes_nothing(workspace: Path, exchange: Callable[..., Result]) -> None:
+def test_update_with_current_templates_changes_nothing(generated: Path, exchange: Callable[..., Result]) -> None:
+    workspace = generated
     before = snapshot(workspace)
 
     result = exchange("update", str(workspace / "processors" / "orders"))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import functools
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -11,22 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import acme_orders_workspace
-
-
-@pytest.fixture(scope="session")
-def base_workspace(tmp_path_factory: pytest.TempPathFactory, template_cache: Path) -> Path:
-    return acme_orders_workspace(tmp_path_factory.mktemp("deploy-base") / "ws", template_cache)
+from tests.cli.conftest import copy_workspace
 
 
 @pytest.fixture
-def workspace(base_workspace: Path, tmp_path: Path) -> Path:
+def workspace(acme_orders_base: Path, tmp_path: Path) -> Path:
     """A private copy of the committed workspace (git history included)."""
-    copy = tmp_path / "ws"
-    shutil.copytree(base_workspace, copy, symlinks=True)
-    return copy
+    return copy_workspace(acme_orders_base, tmp_path / "ws")
 
 
+@functools.cache
 def import_writes_files() -> bool:
     """Whether importing the framework's models today writes a database file into the working folder.
 

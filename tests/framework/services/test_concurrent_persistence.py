@@ -83,9 +83,11 @@ def run_in_processes(url: str, tenant: str, mode: Mode) -> list[Outcome]:
 
 
 RUNNERS = {"threads": (run_in_threads, THREADS), "processes": (run_in_processes, PROCESSES)}
+#: The process writers are spawned interpreters: that case runs in the ``subprocess`` lane, the threads in the fast one.
+RUNNER_PARAMS = ["threads", pytest.param("processes", marks=pytest.mark.subprocess)]
 
 
-@pytest.mark.parametrize("runner", ["threads", "processes"])
+@pytest.mark.parametrize("runner", RUNNER_PARAMS)
 def test_concurrent_writers_of_the_same_content_make_one_entity_and_one_version(
     runner: str, database: Database, entity_service: EntityService, test_tenant: dict[str, str]
 ) -> None:
@@ -98,7 +100,7 @@ def test_concurrent_writers_of_the_same_content_make_one_entity_and_one_version(
     assert_one_entity_with_versions(entity_service, test_tenant["id"], 1)
 
 
-@pytest.mark.parametrize("runner", ["threads", "processes"])
+@pytest.mark.parametrize("runner", RUNNER_PARAMS)
 def test_concurrent_writers_of_different_content_make_contiguous_versions(
     runner: str, database: Database, entity_service: EntityService, test_tenant: dict[str, str]
 ) -> None:
