@@ -58,7 +58,7 @@ class DemoOptions:
 
 def run_demo(options: DemoOptions, view: DemoView) -> DemoWorkspace:
     """Run the demo until SIGINT or SIGTERM; everything it started is stopped on the way out."""
-    from emulator.runtime.run import default_journal_path
+    from emulator.runtime.config import default_journal_path
 
     demo = prepare(options.folder, http_port=options.port)
     base_url = f"http://{options.bind}:{options.port}"

@@ -39,8 +39,9 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_REQUEST_BODY_SIZE = 104_857_600
 
 
-class HttpPortInUseError(ExchangeError):
-    """The HTTP port is taken by another process."""
+class PortInUseError(ExchangeError):
+    """The HTTP port is taken by another process: raised by the server binding it itself and by ``exchange dev``'s
+    supervisor, which binds it once for its workers (:func:`emulator.dev.supervisor.bind_http`)."""
 
 
 @dataclass
@@ -140,7 +141,7 @@ class HttpServer:
             await runner.cleanup()
             if error.errno != errno.EADDRINUSE:
                 raise
-            raise HttpPortInUseError(
+            raise PortInUseError(
                 f"HTTP port {port} on {self.options.host} is already in use, so the HTTP functions cannot be served",
                 hint=f"stop the other process on port {port} (another 'exchange dev' or 'func start'?), "
                 "or choose another port with --port",
