@@ -18,7 +18,9 @@ missing or mistyped field is a :class:`ProtocolError` naming what was wrong, nev
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, ClassVar, TypeVar
 
 from emulator.runtime.config import WorkerConfig
@@ -65,18 +67,6 @@ class Message:
             raise ProtocolError(f"bad {cls.kind!r} message ({type(error).__name__}: {error}): {data!r}") from error
 
 
-M = TypeVar("M", bound=type[Message])
-#: Every message class by its kind.
-KINDS: dict[str, type[Message]] = {}
-
-
-def _message(cls: M) -> M:
-    """Register a message class under its kind (at import time; a kind used twice is a bug)."""
-    assert cls.kind and cls.kind not in KINDS, cls.kind
-    KINDS[cls.kind] = cls
-    return cls
-
-
 def _check_header(data: object, kind: str | None = None) -> None:
     if not isinstance(data, dict):
         raise ProtocolError(f"a protocol message is a JSON object, not {data!r}")
@@ -116,7 +106,6 @@ def _queues(value: object) -> tuple[QueueRef, ...]:
 # --- supervisor -> supervised worker ---------------------------------------------------------------------------
 
 
-@_message
 @dataclass(frozen=True)
 class Warm(Message):
     """Open (and create if missing) the running generation's queues before the code is known."""
@@ -132,7 +121,6 @@ class Warm(Message):
         return cls(queues=_queues(data["queues"]))
 
 
-@_message
 @dataclass(frozen=True)
 class Load(Message):
     """Import and index the deployment, open its queues; poll nothing yet."""
@@ -148,7 +136,6 @@ class Load(Message):
         return cls(config=WorkerConfig.from_dict(data["config"]))
 
 
-@_message
 @dataclass(frozen=True)
 class Start(Message):
     """Start the queue pollers, timers and HTTP server of the loaded code (ignored if it did not load)."""
@@ -156,7 +143,6 @@ class Start(Message):
     kind: ClassVar[str] = "start"
 
 
-@_message
 @dataclass(frozen=True)
 class Drain(Message):
     """Stop receiving, finish in-flight work within ``timeout`` seconds, say :class:`Drained`, exit."""
@@ -172,7 +158,6 @@ class Drain(Message):
 # --- worker -> its supervisor or parent ------------------------------------------------------------------------
 
 
-@_message
 @dataclass(frozen=True)
 class Ready(Message):
     """This process is ready: a supervised worker is warm; a standalone one runs its host (functions, HTTP URL)."""
@@ -194,7 +179,6 @@ class Ready(Message):
         )
 
 
-@_message
 @dataclass(frozen=True)
 class Loaded(Message):
     """The code imported and indexed: its functions, and why some of them do not run locally."""
@@ -226,7 +210,6 @@ class _Failure(Message):
         return cls(error=_str(data["error"]))
 
 
-@_message
 @dataclass(frozen=True)
 class LoadFailed(_Failure):
     """The code did not load (the message names file and line), or the worker died or hung loading it."""
@@ -234,7 +217,6 @@ class LoadFailed(_Failure):
     kind: ClassVar[str] = "load_failed"
 
 
-@_message
 @dataclass(frozen=True)
 class LoadCancelled(Message):
     """The supervisor stopped waiting for a load (Ctrl-C): not a failure to report."""
@@ -242,7 +224,6 @@ class LoadCancelled(Message):
     kind: ClassVar[str] = "load_cancelled"
 
 
-@_message
 @dataclass(frozen=True)
 class Started(Message):
     """The triggers run; the queues it polls (spares of the next generation open them in advance)."""
@@ -258,7 +239,6 @@ class Started(Message):
         return cls(queues=_queues(data["queues"]))
 
 
-@_message
 @dataclass(frozen=True)
 class StartFailed(_Failure):
     """The triggers could not start (storage unreachable, port taken, ...); the worker then exits."""
@@ -266,7 +246,6 @@ class StartFailed(_Failure):
     kind: ClassVar[str] = "start_failed"
 
 
-@_message
 @dataclass(frozen=True)
 class Drained(Message):
     """Nothing is received any more, in-flight work is finished or released, the journal is flushed."""
@@ -274,7 +253,6 @@ class Drained(Message):
     kind: ClassVar[str] = "drained"
 
 
-@_message
 @dataclass(frozen=True)
 class Stopped(Message):
     """A standalone worker drained and is exiting with status 0."""
@@ -287,7 +265,6 @@ class Stopped(Message):
         return cls(pid=_int(data["pid"]))
 
 
-@_message
 @dataclass(frozen=True)
 class Error(Message):
     """A standalone worker's code did not load (it exits with status 3): the error's class, message, hint."""
@@ -313,7 +290,6 @@ class Error(Message):
 # --- fork server -----------------------------------------------------------------------------------------------
 
 
-@_message
 @dataclass(frozen=True)
 class Fork(Message):
     """Supervisor -> fork server: fork a worker for slot ``index`` (its control socket attached)."""
@@ -335,7 +311,6 @@ class _Pid(Message):
         return cls(pid=_int(data["pid"]))
 
 
-@_message
 @dataclass(frozen=True)
 class ForkServerReady(_Pid):
     """Fork server -> supervisor: warm, forking from now on."""
@@ -343,7 +318,6 @@ class ForkServerReady(_Pid):
     kind: ClassVar[str] = "fork_server_ready"
 
 
-@_message
 @dataclass(frozen=True)
 class Forked(_Pid):
     """Fork server -> supervisor: a worker was forked (a pidfd of it attached: a recycled pid is never confused)."""
@@ -351,7 +325,6 @@ class Forked(_Pid):
     kind: ClassVar[str] = "forked"
 
 
-@_message
 @dataclass(frozen=True)
 class Exited(_Pid):
     """Fork server -> supervisor: a forked worker ended (negative ``code``: killed by that signal)."""
@@ -363,6 +336,29 @@ class Exited(_Pid):
     def from_fields(cls, data: dict[str, Any]) -> Exited:
         return cls(pid=_int(data["pid"]), code=_int(data["code"]))
 
+
+#: Every message there is (a kind used twice would make :data:`KINDS` shorter: a test checks it is not).
+MESSAGES: tuple[type[Message], ...] = (
+    Warm,
+    Load,
+    Start,
+    Drain,
+    Ready,
+    Loaded,
+    LoadFailed,
+    LoadCancelled,
+    Started,
+    StartFailed,
+    Drained,
+    Stopped,
+    Error,
+    Fork,
+    ForkServerReady,
+    Forked,
+    Exited,
+)
+#: Every message class by its kind (read-only).
+KINDS: Mapping[str, type[Message]] = MappingProxyType({cls.kind: cls for cls in MESSAGES})
 
 #: What the supervisor sends a supervised worker, and what it hears back.
 Command = Warm | Load | Start | Drain

@@ -67,8 +67,9 @@ EXAMPLES: list[protocol.Message] = [
 ]
 
 
-def test_the_examples_cover_every_kind_of_message() -> None:
-    assert {type(message) for message in EXAMPLES} == set(protocol.KINDS.values())
+def test_the_examples_cover_every_kind_of_message_and_no_kind_is_used_twice() -> None:
+    assert {type(message) for message in EXAMPLES} == set(protocol.MESSAGES)
+    assert len(protocol.KINDS) == len(protocol.MESSAGES) and all(cls.kind for cls in protocol.MESSAGES)
 
 
 @pytest.mark.parametrize("message", EXAMPLES, ids=lambda m: m.kind)
