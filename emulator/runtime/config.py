@@ -7,7 +7,7 @@ The same value configures a host in a test thread (:mod:`emulator.testing.host`)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args
 
@@ -52,10 +52,6 @@ class WorkerConfig:
     def journal_file(self) -> Path:
         """The journal this host writes."""
         return self.journal_path or default_journal_path(self.deployment_dir)
-
-    def with_storage(self, storage: str) -> WorkerConfig:
-        """The same config on another storage (resolved by the caller)."""
-        return replace(self, storage=storage)
 
     def to_dict(self) -> dict[str, Any]:
         """The wire form: JSON types only."""
