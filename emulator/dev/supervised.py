@@ -62,6 +62,7 @@ WARM_IMPORTS = (
     "framework.handler",
     "framework.services",
     "emulator.runtime.host",
+    "emulator.runtime.factory",
     "emulator.triggers.http.server",
     "emulator.triggers.timer",
 )
