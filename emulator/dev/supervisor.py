@@ -109,7 +109,7 @@ def _shown(path: Path, base: Path) -> str:
     return str(path.relative_to(base)) if path.is_relative_to(base) else str(path)
 
 
-def _error_of(event: LoadFailed | LoadCancelled | StartFailed | Loaded) -> str:
+def _error_of(event: LoadOutcome | StartOutcome) -> str:
     """What the user is told about an outcome that is not the one hoped for."""
     if isinstance(event, LoadFailed | StartFailed):
         return event.error
