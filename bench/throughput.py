@@ -43,16 +43,18 @@ async def fill(conn: str, queue: str, count: int) -> None:
             await asyncio.gather(*(client.send_message(body) for _ in range(min(32, count - start))))
 
 
-async def raw_loop(conn: str, source: str, target: str, count: int) -> float:
+async def raw_loop(conn: str, source: str, target: str, count: int, **client_options: Any) -> float:
     """Messages per second of a hand-written receive → send on → delete loop with the host's concurrency.
 
     Like the host: receive a batch of 16, and receive again whenever no more than 8 are in flight.
+    ``client_options`` go to both clients (e.g. ``use_env_settings=False``, as the host's own clients of a local
+    endpoint are configured).
     """
     done = 0
     in_flight: set[asyncio.Task[None]] = set()
     async with (
-        QueueClient.from_connection_string(conn, source) as src,
-        QueueClient.from_connection_string(conn, target) as dst,
+        QueueClient.from_connection_string(conn, source, **client_options) as src,
+        QueueClient.from_connection_string(conn, target, **client_options) as dst,
     ):
         await dst.create_queue()
 

@@ -144,6 +144,8 @@ class AzuriteProcess:
     location: Path
     pid: int
     _popen: subprocess.Popen[bytes] | None = None
+    #: The child as :func:`launch` started it (detached ones too), for :func:`wait_until_answers`.
+    launched: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
     def started_here(self) -> bool:
@@ -223,6 +225,21 @@ def _start(
     log_file: Path | None,
     say: Callable[[str], None] | None,
 ) -> AzuriteProcess:
+    proc = launch(location, endpoints, detach=detach, log_file=log_file, say=say)
+    wait_until_answers(proc, log_file)
+    return proc
+
+
+def launch(
+    location: Path,
+    endpoints: AzuriteEndpoints,
+    *,
+    detach: bool = False,
+    log_file: Path | None = None,
+    say: Callable[[str], None] | None = None,
+) -> AzuriteProcess:
+    """Start Azurite and return at once, while Node.js boots (a second or more on a busy machine): the caller does
+    other work meanwhile and then calls :func:`wait_until_answers` (or hands it to :func:`ensure`)."""
     for kind, port in endpoints.ports.items():
         if is_listening(endpoints.host, port):
             raise AzuriteError(
@@ -247,15 +264,23 @@ def _start(
         args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
     )
     log.close()
-    proc = AzuriteProcess(endpoints, location, popen.pid, None if detach else popen)
+    return AzuriteProcess(endpoints, location, popen.pid, None if detach else popen, popen)
+
+
+def wait_until_answers(proc: AzuriteProcess, log_file: Path | None = None) -> None:
+    """Wait until the Azurite that :func:`launch` started answers; stop it and raise if it exits or takes longer
+    than :data:`START_TIMEOUT_S`."""
+    import azure.storage.queue  # noqa: F401 - what answers() needs, imported while Node.js boots
+
+    assert proc.launched is not None, "only an Azurite launched by this process can be waited for"
     deadline = time.monotonic() + START_TIMEOUT_S
-    while not answers(endpoints):
-        if popen.poll() is not None or time.monotonic() > deadline:
+    while not answers(proc.endpoints):
+        if proc.launched.poll() is not None or time.monotonic() > deadline:
             proc.stop(timeout=2)
-            tail = (location / "azurite.log").read_text(errors="replace")[-1500:] if log_file is None else ""
-            raise AzuriteError(f"Azurite did not start on {endpoints.host}:{endpoints.queue_port}.\n{tail}")
+            tail = (proc.location / "azurite.log").read_text(errors="replace")[-1500:] if log_file is None else ""
+            host, port = proc.endpoints.host, proc.endpoints.queue_port
+            raise AzuriteError(f"Azurite did not start on {host}:{port}.\n{tail}")
         time.sleep(0.05)
-    return proc
 
 
 # -- a detached Azurite recorded in a state file (``exchange azurite start|stop|status``) ---------------------
@@ -298,12 +323,22 @@ def stop_detached(project_dir: Path) -> bool:
 
 
 def ensure(
-    project_dir: Path, endpoints: AzuriteEndpoints | None = None, say: Callable[[str], None] | None = None
+    project_dir: Path,
+    endpoints: AzuriteEndpoints | None = None,
+    say: Callable[[str], None] | None = None,
+    *,
+    launched: AzuriteProcess | None = None,
 ) -> tuple[AzuriteEndpoints, AzuriteProcess | None]:
     """An Azurite that answers: one already running at ``endpoints`` (default ports), else a newly started one.
 
-    Returns the endpoints and the process when this call started it (the caller stops it).
+    ``launched`` is one that :func:`launch` started for ``project_dir`` a moment ago (``exchange demo`` starts it
+    first thing): it is waited for and returned as if this call had started it. Returns the endpoints and the
+    process when this call started it (the caller stops it).
     """
+    if launched is not None:
+        wait_until_answers(launched)
+        _own(project_dir, launched)
+        return launched.endpoints, launched
     endpoints = endpoints or AzuriteEndpoints()
     if answers(endpoints):
         return endpoints, _adopt_orphan(project_dir, endpoints)

@@ -1,19 +1,20 @@
-"""The framework's context variables, all in one place.
+"""The framework's context variables, all in one place: the tenant, the correlation id and the runtime in force.
 
 Each is set with a token and reset in ``finally``, so nested use restores the outer value, and each flows into
-threads started with ``contextvars.copy_context()`` and into asyncio tasks.
+threads started with ``contextvars.copy_context()`` and into asyncio tasks. The runtime in force
+(:class:`framework.runtime.Runtime`) gives everything else that used to be process-wide: settings, event sinks,
+metrics, the queue transport and the databases.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
-if TYPE_CHECKING:
-    from framework.runtime import Runtime
+from framework.runtime import Runtime
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -22,18 +23,26 @@ R = TypeVar("R")
 _tenant_id: ContextVar[str | None] = ContextVar("exchange_tenant_id", default=None)
 #: The id that ties together everything done for one message, across operations, threads and stages.
 _correlation_id: ContextVar[str | None] = ContextVar("exchange_correlation_id", default=None)
-#: The runtime (event sinks, metrics, queue transport) of the host running the current code; None: the default.
-_runtime: ContextVar[Runtime | None] = ContextVar("exchange_runtime", default=None)
+#: The process's own runtime, for code that runs under no host: on Azure the worker process is the one host, so a
+#: process-wide default is what the real runtime has too. Making it connects nothing (settings are read live).
+_PROCESS_RUNTIME = Runtime()
+#: The runtime of the host running the current code; the process's own outside any host.
+_runtime: ContextVar[Runtime] = ContextVar("exchange_runtime", default=_PROCESS_RUNTIME)
+
+
+def default_runtime() -> Runtime:
+    """The runtime of code that runs under no host: on Azure, the worker process's one runtime."""
+    return _PROCESS_RUNTIME
 
 
 def current_runtime() -> Runtime:
     """The runtime in force: the host's (set by :func:`runtime_context`), else the process's default."""
-    runtime = _runtime.get()
-    if runtime is None:
-        from framework.runtime import default_runtime
+    return _runtime.get()
 
-        return default_runtime()
-    return runtime
+
+def current_settings() -> Mapping[str, str]:
+    """The app settings of the runtime in force (the process environment unless a host gave its own)."""
+    return _runtime.get().settings
 
 
 @contextmanager

@@ -1,81 +1,39 @@
-"""Which databases a process (or one host inside it) uses, by URL, and the set in force.
+"""The databases of the runtime in force, by URL.
 
-A :class:`Databases` is an ordinary object: make one per host or test and put it in force with
-:func:`use_databases` (a context manager that restores the outer one); code that runs outside any (the Azure
-worker, a script) uses the process's own, which is the context variable's default. Services and
-:class:`~framework.ProcessorContext` made without a database call :func:`get_database`, so they follow the set in
-force. Nothing here connects: a database connects, and gets its schema, on first use.
+Each :class:`framework.runtime.Runtime` owns a :class:`Databases` (one :class:`~framework.db.Database` per URL,
+made on first request): a host makes its own runtime, so its own databases, and disposes them when it stops; code
+that runs outside any host (the Azure worker, a script) uses the process's runtime. Services and
+:class:`~framework.ProcessorContext` made without a database call :func:`get_database`, so they follow the runtime
+in force. To point code at other databases without a host, run it under
+``runtime_context(Runtime(databases=Databases(...)))``. Nothing here connects: a database connects, and gets its
+schema, on first use.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from typing import TYPE_CHECKING
 
-from framework.db import Database, SchemaPolicy, resolve_database_url
-from framework.hosting import running_on_azure
+from framework.context import current_runtime
+from framework.runtime import Databases
 
-__all__ = ["Databases", "close_databases", "current_databases", "get_database", "import_all_models", "use_databases"]
+if TYPE_CHECKING:
+    from framework.db import Database
 
-
-class Databases:
-    """One :class:`~framework.db.Database` per resolved URL, each made on first request."""
-
-    def __init__(self) -> None:
-        self._by_url: dict[str, Database] = {}
-        self._lock = threading.Lock()
-
-    def get(self, url: str | None = None) -> Database:
-        """The database for ``url`` (resolved as :func:`~framework.db.resolve_database_url`); no connection yet.
-
-        Its schema is migrated on first use locally and only checked on Azure, where migrations are a release
-        step (``python -m framework.migrate upgrade``) and not something every scaled-out instance races to do.
-        """
-        resolved = resolve_database_url(url)
-        with self._lock:
-            database = self._by_url.get(resolved)
-            if database is None:
-                policy: SchemaPolicy = "verify" if running_on_azure() else "migrate"
-                database = self._by_url[resolved] = Database(resolved, schema=policy)
-        return database
-
-    def close(self) -> None:
-        """Dispose and forget every database (at shutdown, and between tests)."""
-        with self._lock:
-            for database in self._by_url.values():
-                database.dispose()
-            self._by_url.clear()
-
-
-#: The set in force; the default is the process's own, for code that runs outside any host.
-# One shared default is the point here (the process's own set), hence B039.
-_in_force: ContextVar[Databases] = ContextVar("exchange_databases", default=Databases())  # noqa: B039
+__all__ = ["Databases", "close_databases", "current_databases", "get_database", "import_all_models"]
 
 
 def current_databases() -> Databases:
-    """The :class:`Databases` in force."""
-    return _in_force.get()
-
-
-@contextmanager
-def use_databases(databases: Databases) -> Iterator[Databases]:
-    """Put ``databases`` in force for the block (and the threads and tasks started with its context)."""
-    token = _in_force.set(databases)
-    try:
-        yield databases
-    finally:
-        _in_force.reset(token)
+    """The :class:`Databases` of the runtime in force."""
+    return current_runtime().databases
 
 
 def get_database(url: str | None = None) -> Database:
-    """The database for ``url`` (default ``DATABASE_URL``) in the set in force; it connects on first use."""
+    """The database for ``url`` (default ``DATABASE_URL``) of the runtime in force; it connects on first use."""
     return current_databases().get(url)
 
 
 def close_databases() -> None:
-    """Dispose and forget every database of the set in force."""
+    """Dispose and forget every database of the runtime in force."""
     current_databases().close()
 
 

@@ -16,7 +16,7 @@ import functools
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -66,16 +66,18 @@ def _conflict_fails_the_unit() -> Iterator[None]:
         raise _conflict(exc) from exc
 
 
-def resolve_database_url(explicit: str | None = None) -> str:
-    """The database URL to use: ``explicit``, else ``DATABASE_URL``, else ``./.exchange/exchange.db`` (SQLite).
+def resolve_database_url(explicit: str | None = None, settings: Mapping[str, str] | None = None) -> str:
+    """The database URL to use: ``explicit``, else ``DATABASE_URL`` in ``settings`` (default: the process
+    environment), else ``./.exchange/exchange.db`` (SQLite).
 
     ``postgresql://`` is rewritten to ``postgresql+psycopg://`` (psycopg 3, the ``postgres`` extra). On Azure there
     is no default: the app's folder is read-only and an instance's disk is not shared, so a missing
     ``DATABASE_URL`` is an error. Creates nothing (the SQLite file's folder is made when the engine is).
     """
-    url = (explicit or os.environ.get("DATABASE_URL") or "").strip()
+    env = os.environ if settings is None else settings
+    url = (explicit or env.get("DATABASE_URL") or "").strip()
     if not url:
-        if running_on_azure():
+        if running_on_azure(env):
             raise DatabaseUnavailableError(
                 "No database is configured: the app setting DATABASE_URL is not set on this Azure Functions app.",
                 hint="add DATABASE_URL (e.g. postgresql://user:password@host:5432/db) to the function app's "
@@ -232,7 +234,9 @@ class _Unit:
                 self._connection.close()
 
 
-#: The unit of work in force, if any (see :meth:`Database.unit`).
+#: The unit of work in force, if any (see :meth:`Database.unit`). Not a registry: a context variable, per task and
+#: thread like those of :mod:`framework.context`, kept here (private) because its type is this module's, and
+#: framework.context must not import SQLAlchemy (``import framework`` stays light).
 _current_unit: ContextVar[_Unit | None] = ContextVar("exchange_unit_of_work", default=None)
 
 

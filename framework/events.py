@@ -12,53 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from framework.context import current_correlation_id, current_runtime, current_tenant_id
-from framework.runtime import Sink
+from framework.event import Event, EventKind, Sink
 
-EventKind = Literal[
-    "operation.start",
-    "operation.end",
-    "entity.persisted",
-    "entity.duplicate",
-    "state.transition",
-    "output.routed",
-    "processing.error",
-    "processing.retry",
-    "message.dead_lettered",
-    "message.completed",
-]
+__all__ = ["Event", "EventKind", "Sink", "add_sink", "capture", "emit", "remove_sink"]
 
 _log = logging.getLogger("framework.events")
-
-
-@dataclass(frozen=True)
-class Event:
-    """One thing the framework did."""
-
-    #: What happened.
-    kind: EventKind
-    #: Details; JSON-serialisable values only.
-    data: dict[str, Any] = field(default_factory=dict)
-    #: The correlation id in force when it happened (see :mod:`framework.context`).
-    correlation_id: str | None = None
-    #: The tenant in force when it happened.
-    tenant_id: str | None = None
-    #: When it happened (UTC).
-    at: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form."""
-        return {
-            "kind": self.kind,
-            "data": self.data,
-            "correlation_id": self.correlation_id,
-            "tenant_id": self.tenant_id,
-            "at": self.at.isoformat(),
-        }
 
 
 def add_sink(sink: Sink) -> None:

@@ -117,8 +117,6 @@ def _constructor_kwargs(cls: type, available: dict[str, Any], context: Processor
     take a config class of their own under that name.
     """
     try:
-        params = inspect.signature(cls, eval_str=True).parameters
-    except (NameError, SyntaxError):  # an annotation that cannot be resolved: read the names only
         params = inspect.signature(cls).parameters
     except (TypeError, ValueError):
         return {}
@@ -130,7 +128,7 @@ def _constructor_kwargs(cls: type, available: dict[str, Any], context: Processor
             if takes_any and value is not None and name != "config":
                 kwargs[name] = value
             continue
-        if name == "config" and not _takes_processor_config(param):
+        if name == "config" and not _takes_processor_config(cls, param):
             continue
         if value is None and param.default is not param.empty:
             continue
@@ -140,12 +138,31 @@ def _constructor_kwargs(cls: type, available: dict[str, Any], context: Processor
     return kwargs
 
 
-def _takes_processor_config(param: inspect.Parameter) -> bool:
-    """Unannotated, or annotated with ProcessorConfig (or a subclass, or an Optional of one)."""
+def _takes_processor_config(cls: type, param: inspect.Parameter) -> bool:
+    """Unannotated, or annotated with ProcessorConfig (or a subclass, or an Optional or union holding one).
+
+    A string annotation (``from __future__ import annotations``) is evaluated where the constructor was defined,
+    as typing does, not compared by name.
+    """
     annotation = param.annotation
     if annotation is param.empty:
         return True
-    if isinstance(annotation, str):  # unresolvable: only the exact name counts
-        return annotation.replace(" ", "") in ("ProcessorConfig", "ProcessorConfig|None")
+    if isinstance(annotation, str):
+        annotation = _evaluate_annotation(cls, annotation)
     options = getattr(annotation, "__args__", None) or (annotation,)
     return any(isinstance(option, type) and issubclass(option, ProcessorConfig) for option in options)
+
+
+def _evaluate_annotation(cls: type, text: str) -> object:
+    """``text`` evaluated in the constructor's module, where ``ProcessorConfig`` is known even when that module
+    imports it for type checking only; one that cannot be evaluated fails the wiring rather than being guessed."""
+    namespace = dict(getattr(cls.__init__, "__globals__", {}))  # type: ignore[misc]
+    namespace.setdefault("ProcessorConfig", ProcessorConfig)
+    try:
+        return eval(text, namespace)  # an annotation of the user's own class, as typing.get_type_hints evaluates it
+    except Exception as exc:
+        raise ConfigurationError(
+            f"create_processor_handler cannot tell what {cls.__name__}.__init__ takes as config: its annotation "
+            f"{text!r} does not evaluate ({type(exc).__name__}: {exc}).",
+            hint="import the type it names at run time (not only under TYPE_CHECKING), or drop the annotation",
+        ) from exc

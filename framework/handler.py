@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import os
 import random
 import time
 from collections.abc import Callable
@@ -41,7 +40,7 @@ from typing import Any
 from framework import events
 from framework.classify import ErrorCategory, classify, storage_fault
 from framework.config import ProcessorConfig
-from framework.context import correlation_context, current_tenant_id, tenant_context
+from framework.context import correlation_context, current_settings, current_tenant_id, tenant_context
 from framework.deadletter import send_dead_letter
 from framework.errors import MessageFormatError, ProcessingFailedError, ServiceOutageError
 from framework.failure import Failure
@@ -95,7 +94,7 @@ class ProcessorHandler:
 
     def deployment_tenant(self) -> str:
         """The tenant in force: ``tenant_context``, else the config's, else ``TENANT_ID``, else ``"default"``."""
-        return current_tenant_id() or self.config.tenant_id or os.environ.get("TENANT_ID") or "default"
+        return current_tenant_id() or self.config.tenant_id or current_settings().get("TENANT_ID") or "default"
 
     def execute(self, message: Message) -> ProcessingResult:
         """Process ``message`` with tenancy, validation, retries, state tracking, outputs and dead-lettering."""

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from framework.errors import ExchangeError
 
 if TYPE_CHECKING:
     from framework.message import Message
-    from framework.outputs.base import OutputHandler, OutputResult
 
 
 class ProcessingStatus(StrEnum):
@@ -27,57 +26,147 @@ class ProcessingStatus(StrEnum):
 
 
 @dataclass
-class ProcessingResult:
-    """The outcome of processing one message."""
+class OutputResult:
+    """What one output handler did with one processed message."""
 
-    #: True when the message was processed; derived from ``status`` when not given.
-    success: bool | None = None
-    #: The outcome; derived from ``success`` when not given.
-    status: ProcessingStatus | None = None
-    #: Messages for the next stage (v1 style; delivered to ``routing_info["destination"]``).
-    output_messages: list[Message] = field(default_factory=list)
-    #: v1 routing: ``{"destination": "queue-name"}``.
-    routing_info: dict[str, Any] = field(default_factory=dict)
-    #: Ids of entities created.
-    entities_created: list[str] = field(default_factory=list)
-    #: Ids of entities updated.
-    entities_updated: list[str] = field(default_factory=list)
-    #: Custom metrics and debugging information.
-    processing_metadata: dict[str, Any] = field(default_factory=dict)
-    #: v1 name of ``processing_metadata`` (the same dict).
-    metadata: dict[str, Any] = field(default_factory=dict)
+    #: The handler kind ("queue", "file", ...).
+    handler: str
+    #: Where it sent to.
+    destination: str
+    #: True when everything was delivered.
+    ok: bool
+    #: Ids (queue message ids, file paths, ...) of what was delivered.
+    delivered: list[str] = field(default_factory=list)
     #: Why it failed.
-    error_message: str | None = None
-    #: A stable code for the failure ("INVALID_OPERATION", ...).
-    error_code: str | None = None
-    #: Structured failure details.
-    error_details: dict[str, Any] = field(default_factory=dict)
-    #: Whether a failure may succeed when tried again.
-    can_retry: bool = True
-    #: Wait at least this long before the next attempt (capped by the retry policy).
-    retry_after_seconds: float | None = None
-    #: Output handlers the framework runs after a success (v2 style).
-    output_handlers: list[OutputHandler] = field(default_factory=list)
-    #: How long processing took, set by the handler.
-    processing_duration_ms: float | None = None
-    #: What each output handler did, set by the handler.
-    output_results: list[OutputResult] = field(default_factory=list)
+    error: str | None = None
+    #: The failing exception's type name.
+    error_type: str | None = None
+    #: Whether trying again may help (configuration mistakes will not).
+    retryable: bool = True
+    #: How long delivery took.
+    duration_ms: float = 0.0
 
-    def __post_init__(self) -> None:
-        if self.success is None and self.status is None:
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        return dict(self.__dict__)
+
+
+class Output(Protocol):
+    """What a result holds to run after a success: :class:`framework.outputs.OutputHandler` is one. Named here as
+    a protocol so that the result and the handlers, which are handed the result, do not import each other."""
+
+    @property
+    def kind(self) -> str:
+        """Short name used in events and errors."""
+        ...
+
+    @property
+    def destination(self) -> str:
+        """Where it delivers."""
+        ...
+
+    def handle(self, message: Message, result: ProcessingResult | None = None) -> OutputResult:
+        """Deliver what ``message`` processed into ``result`` gives; never raises for a delivery failure."""
+        ...
+
+    def describe(self) -> dict[str, Any]:
+        """Kind, destination and config, without secrets."""
+        ...
+
+
+def _outcome(success: bool | None, status: ProcessingStatus | str | None) -> ProcessingStatus:
+    """The status from the v2 ``status=`` or the v1 ``success=`` keyword (both: they must agree)."""
+    if status is None:
+        if success is None:
             raise ExchangeError(
                 "ProcessingResult needs success= or status=.",
                 hint="use ProcessingResult.create_success() or ProcessingResult.create_failure(...)",
             )
-        if self.status is None:
-            self.status = ProcessingStatus.SUCCESS if self.success else ProcessingStatus.FAILED
-        self.status = ProcessingStatus(self.status)
-        if self.success is None:
-            self.success = self.status is not ProcessingStatus.FAILED
-        if self.success == (self.status is ProcessingStatus.FAILED):
-            raise ExchangeError(f"ProcessingResult(success={self.success}, status={self.status.name}) disagree.")
-        self.processing_metadata.update(self.metadata)
-        self.metadata = self.processing_metadata
+        return ProcessingStatus.SUCCESS if success else ProcessingStatus.FAILED
+    status = ProcessingStatus(status)
+    if success is not None and success == (status is ProcessingStatus.FAILED):
+        raise ExchangeError(f"ProcessingResult(success={success}, status={status.name}) disagree.")
+    return status
+
+
+@dataclass(init=False)
+class ProcessingResult:
+    """The outcome of processing one message. ``status`` is the one source of truth; ``success`` is read from it
+    (the v1 keyword ``success=`` is still accepted when constructing)."""
+
+    #: The outcome.
+    status: ProcessingStatus
+    #: Messages for the next stage (v1 style; delivered to ``routing_info["destination"]``).
+    output_messages: list[Message]
+    #: v1 routing: ``{"destination": "queue-name"}``.
+    routing_info: dict[str, Any]
+    #: Ids of entities created.
+    entities_created: list[str]
+    #: Ids of entities updated.
+    entities_updated: list[str]
+    #: Custom metrics and debugging information (v1 name: ``metadata``, the same dict).
+    processing_metadata: dict[str, Any]
+    #: Why it failed.
+    error_message: str | None
+    #: A stable code for the failure ("INVALID_OPERATION", ...).
+    error_code: str | None
+    #: Structured failure details.
+    error_details: dict[str, Any]
+    #: Whether a failure may succeed when tried again.
+    can_retry: bool
+    #: Wait at least this long before the next attempt (capped by the retry policy).
+    retry_after_seconds: float | None
+    #: Output handlers the framework runs after a success (v2 style).
+    output_handlers: list[Output]
+    #: How long processing took, set by the handler.
+    processing_duration_ms: float | None
+    #: What each output handler did, set by the handler.
+    output_results: list[OutputResult]
+
+    def __init__(
+        self,
+        success: bool | None = None,
+        status: ProcessingStatus | str | None = None,
+        output_messages: list[Message] | None = None,
+        routing_info: dict[str, Any] | None = None,
+        entities_created: list[str] | None = None,
+        entities_updated: list[str] | None = None,
+        processing_metadata: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+        error_message: str | None = None,
+        error_code: str | None = None,
+        error_details: dict[str, Any] | None = None,
+        can_retry: bool = True,
+        retry_after_seconds: float | None = None,
+        output_handlers: list[Output] | None = None,
+        processing_duration_ms: float | None = None,
+        output_results: list[OutputResult] | None = None,
+    ) -> None:
+        self.status = _outcome(success, status)
+        self.output_messages = output_messages if output_messages is not None else []
+        self.routing_info = routing_info if routing_info is not None else {}
+        self.entities_created = entities_created if entities_created is not None else []
+        self.entities_updated = entities_updated if entities_updated is not None else []
+        self.processing_metadata = processing_metadata if processing_metadata is not None else {}
+        self.processing_metadata.update(metadata or {})
+        self.error_message = error_message
+        self.error_code = error_code
+        self.error_details = error_details if error_details is not None else {}
+        self.can_retry = can_retry
+        self.retry_after_seconds = retry_after_seconds
+        self.output_handlers = output_handlers if output_handlers is not None else []
+        self.processing_duration_ms = processing_duration_ms
+        self.output_results = output_results if output_results is not None else []
+
+    @property
+    def success(self) -> bool:
+        """True unless the status is FAILED (SKIPPED counts as processed): derived, so it cannot disagree."""
+        return self.status is not ProcessingStatus.FAILED
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The v1 name of :attr:`processing_metadata` (the same dict)."""
+        return self.processing_metadata
 
     @classmethod
     def create_success(
@@ -119,14 +208,13 @@ class ProcessingResult:
             processing_metadata=dict(processing_metadata or {}),
         )
 
-    def add_output_handler(self, handler: OutputHandler) -> ProcessingResult:
+    def add_output_handler(self, handler: Output) -> ProcessingResult:
         """Run ``handler`` on the message once processing succeeded."""
         self.output_handlers.append(handler)
         return self
 
     def mark_failed(self, error_message: str, error_code: str, *, can_retry: bool) -> None:
         """Turn this result into a failure (outputs that could not be delivered fail a processed message)."""
-        self.success = False
         self.status = ProcessingStatus.FAILED
         self.error_message = error_message
         self.error_code = error_code
@@ -146,7 +234,7 @@ class ProcessingResult:
         """The JSON form (output messages as envelopes, handlers as kind and destination)."""
         return {
             "success": self.success,
-            "status": self.status.value if self.status else None,
+            "status": self.status.value,
             "output_messages": [m.to_dict() for m in self.output_messages],
             "routing_info": self.routing_info,
             "entities_created": self.entities_created,

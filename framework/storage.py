@@ -7,6 +7,7 @@ reads it, so a processor reaches Azurite locally and a real storage account in p
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
@@ -33,12 +34,14 @@ def dev_connection_string(host: str = "127.0.0.1", ports: dict[str, int] | None 
     return ";".join(parts) + ";"
 
 
-def resolve_connection_string(value: str | None = None) -> str:
-    """Return a usable connection string: ``value``, else ``AzureWebJobsStorage``.
+def resolve_connection_string(value: str | None = None, settings: Mapping[str, str] | None = None) -> str:
+    """Return a usable connection string: ``value``, else ``AzureWebJobsStorage`` in ``settings`` (default: the
+    process environment).
 
     ``UseDevelopmentStorage=true`` is expanded to Azurite's default ports, as the Azure SDKs do not accept it.
     """
-    raw = value if value is not None else os.environ.get("AzureWebJobsStorage", "")
+    env = os.environ if settings is None else settings
+    raw = value if value is not None else env.get("AzureWebJobsStorage", "")
     raw = raw.strip()
     if not raw:
         raise ConfigurationError(
@@ -83,9 +86,11 @@ def queue_service_client(connection_string: str | None = None) -> QueueServiceCl
     return QueueServiceClient.from_connection_string(conn, **_client_kwargs(conn))  # type: ignore[arg-type]
 
 
-def queue_client(queue_name: str, connection_string: str | None = None) -> QueueClient:
+def queue_client(
+    queue_name: str, connection_string: str | None = None, settings: Mapping[str, str] | None = None
+) -> QueueClient:
     """A client for one queue. Messages are sent as given: encode them yourself (see :mod:`framework.queues`)."""
     from azure.storage.queue import QueueClient
 
-    conn = resolve_connection_string(connection_string)
+    conn = resolve_connection_string(connection_string, settings)
     return QueueClient.from_connection_string(conn, queue_name, **_client_kwargs(conn))  # type: ignore[arg-type]

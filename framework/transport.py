@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import os
 import threading
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Protocol
 
 from framework.queues import Encoding, encode_body, send_text, validate_queue_name
@@ -58,31 +59,35 @@ def send_options(delay_s: float, options: dict[str, int]) -> dict[str, int]:
     return {**options, "visibility_timeout": delay, "time_to_live": ttl if ttl == -1 else delay + ttl}
 
 
-def settings_encoding() -> Encoding:
-    """The host's messageEncoding as the app settings override it (base64 unless set to none)."""
-    return "none" if os.environ.get(ENCODING_SETTING, "").strip().lower() == "none" else "base64"
+def settings_encoding(settings: Mapping[str, str] | None = None) -> Encoding:
+    """The host's messageEncoding as the app settings (default: the process environment) override it (base64
+    unless set to none)."""
+    env = os.environ if settings is None else settings
+    return "none" if env.get(ENCODING_SETTING, "").strip().lower() == "none" else "base64"
 
 
 class StorageQueueTransport:
     """The storage account from settings, through one synchronous client per (connection, queue)."""
 
-    def __init__(self, encoding: Encoding | None = None) -> None:
+    def __init__(self, encoding: Encoding | None = None, settings: Mapping[str, str] | None = None) -> None:
         self.encoding = encoding
+        #: Where ``AzureWebJobsStorage`` and the encoding override are read (default: the process environment).
+        self.settings: Mapping[str, str] = os.environ if settings is None else settings
         self._clients: dict[tuple[str | None, str], QueueClient] = {}
         self._lock = threading.Lock()
 
     def client(self, queue: str, connection: str | None) -> QueueClient:
         """The cached client (building one costs more than a send)."""
-        key = (connection or os.environ.get("AzureWebJobsStorage"), queue)
+        key = (connection or self.settings.get("AzureWebJobsStorage"), queue)
         with self._lock:
             client = self._clients.get(key)
             if client is None:
-                client = self._clients[key] = queue_client(validate_queue_name(queue), connection)
+                client = self._clients[key] = queue_client(validate_queue_name(queue), connection, self.settings)
             return client
 
     def send(self, queue: str, body: str, *, connection: str | None = None, delay_s: float = 0, **options: int) -> str:
         """Encode and send ``body``, creating the queue if it is missing."""
-        text = encode_body(body, self.encoding or settings_encoding())
+        text = encode_body(body, self.encoding or settings_encoding(self.settings))
         sdk_options: dict[str, object] = dict(send_options(delay_s, options))
         return send_text(self.client(queue, connection), text, create=True, **sdk_options)
 

@@ -13,8 +13,7 @@ from typing import Any
 
 from emulator.app.deployment import load_deployment
 from emulator.dev import state as devstate
-from emulator.journal.store import Journal, JournalEntry
-from emulator.runtime.config import default_journal_path
+from emulator.journal.store import Journal, JournalEntry, default_journal_path
 from framework.db import resolve_database_url
 from framework.errors import ExchangeError
 

@@ -8,7 +8,6 @@ host's side (:mod:`emulator.conversion.host_values`). Pure functions and small t
 from __future__ import annotations
 
 import json
-import os
 import re
 import uuid
 from collections.abc import Mapping
@@ -17,6 +16,7 @@ from typing import Any, Generic, TypeVar
 
 import azure.functions as func
 
+from framework.context import current_settings
 from framework.errors import ExchangeError
 from framework.queues import InvalidQueueNameError, validate_queue_name
 
@@ -47,13 +47,17 @@ class Out(func.Out[T], Generic[T]):
 
 
 def resolve_app_settings(text: str, *, where: str) -> str:
-    """Replace ``%Name%`` with the app setting ``Name`` (queue names and paths may use them, as on Azure)."""
+    """Replace ``%Name%`` with the app setting ``Name`` (queue names and paths may use them, as on Azure).
+
+    The settings are those of the runtime in force: the host's own while it prepares, starts and invokes.
+    """
+    settings = current_settings()
 
     def setting(match: re.Match[str]) -> str:
         name = match.group(1)
-        if name not in os.environ:
+        if name not in settings:
             raise BindingError(f"{where}: app setting %{name}% is not set.", hint=f"add {name} to local.settings.json")
-        return os.environ[name]
+        return settings[name]
 
     return _APP_SETTING.sub(setting, text)
 

@@ -10,6 +10,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from emulator import azurite
@@ -77,6 +78,23 @@ def worker_config(options: DevOptions, storage: str) -> WorkerConfig:
     )
 
 
+def storage_setting(options: DevOptions, settings: dict[str, str]) -> tuple[str, str | None]:
+    """Where the storage setting comes from and its value: ``--storage``, else ``AzureWebJobsStorage`` as ``func
+    start`` reads it (the environment first, then local.settings.json); None when none is set."""
+    if options.storage:
+        return "--storage", options.storage
+    if os.environ.get("AzureWebJobsStorage", "").strip():
+        return "AzureWebJobsStorage from the environment", os.environ["AzureWebJobsStorage"]
+    if settings.get("AzureWebJobsStorage", "").strip():
+        return "AzureWebJobsStorage in local.settings.json", settings["AzureWebJobsStorage"]
+    return "--storage", None
+
+
+def uses_azurite(value: str | None) -> bool:
+    """True when the setting means Azurite on its default ports (unset, or ``UseDevelopmentStorage=true``)."""
+    return not value or resolve_connection_string(value) == resolve_connection_string("UseDevelopmentStorage=true")
+
+
 def choose_storage(
     options: DevOptions, settings: dict[str, str], say: Callable[[str], None]
 ) -> tuple[str, azurite.AzuriteProcess | None]:
@@ -85,21 +103,37 @@ def choose_storage(
     none runs. Returns the connection string and the Azurite this call started (the caller stops it)."""
     from emulator.client.storage_errors import check_connection_string, endpoint_of
 
-    source, value = "--storage", options.storage
-    if not value and os.environ.get("AzureWebJobsStorage", "").strip():
-        source, value = "AzureWebJobsStorage from the environment", os.environ["AzureWebJobsStorage"]
-    elif not value and settings.get("AzureWebJobsStorage", "").strip():
-        source, value = "AzureWebJobsStorage in local.settings.json", settings["AzureWebJobsStorage"]
-    if value and resolve_connection_string(value) != resolve_connection_string("UseDevelopmentStorage=true"):
+    source, value = storage_setting(options, settings)
+    if not uses_azurite(value):
+        if options.azurite is not None:  # launched in case: not needed after all
+            options.azurite.stop()
         storage = check_connection_string(resolve_connection_string(value), source)
         say(f"storage: {endpoint_of(storage)} ({source}; --storage overrides it)")
         return storage, None
-    endpoints, managed = azurite.ensure(options.deployment_dir, say=say)
+    endpoints, managed = azurite.ensure(options.deployment_dir, say=say, launched=options.azurite)
     why = f"{source} is UseDevelopmentStorage=true" if value else "AzureWebJobsStorage is not set"
     adopted = managed is not None and not managed.started_here
     how = "found" if managed is None else "adopted (its exchange dev was killed)" if adopted else "started"
     say(f"storage: Azurite {how} on {endpoints.host}:{endpoints.queue_port} ({why})")
     return endpoints.connection_string, managed
+
+
+def _start(
+    options: DevOptions, settings: dict[str, str], port: int, say: Callable[[str], None]
+) -> tuple[Supervisor, str, azurite.AzuriteProcess | None]:
+    """Take the HTTP port, then get the storage ready while the fork server and the first worker warm up (both
+    take seconds on a busy machine; one after the other they made the wait for the first answer twice as long)."""
+    supervisor = Supervisor(options, worker_config(options, ""), on_status=say)
+    supervisor.bind(port)  # a taken port stops us before anything starts
+    if uses_azurite(storage_setting(options, settings)[1]):  # the slow way: warm up meanwhile
+        threading.Thread(target=supervisor.warm, name="warm", daemon=True).start()
+    try:
+        storage, managed = choose_storage(options, settings, say)
+    except BaseException:
+        supervisor.close()
+        raise
+    supervisor.config = replace(supervisor.config, storage=storage)  # the workers get it with their load command
+    return supervisor, storage, managed
 
 
 def run_dev(
@@ -119,15 +153,7 @@ def run_dev(
     port = options.port or deployment.local.http_port or DEFAULT_HTTP_PORT
     options.watch_paths = options.watch_paths or workspace_processors(options.deployment_dir)
     devstate.private_dir(options.deployment_dir / ".exchange")  # journal, logs, keys, state: this user's only
-    storage, managed = choose_storage(options, deployment.local.values, say)
-    supervisor = Supervisor(options, worker_config(options, storage), on_status=say)
-    try:
-        supervisor.bind(port)
-    except BaseException:
-        if managed is not None:
-            managed.stop()
-            azurite.disown(options.deployment_dir)
-        raise
+    supervisor, storage, managed = _start(options, deployment.local.values, port, say)
     signals = (signal.SIGINT, signal.SIGTERM) if threading.current_thread() is threading.main_thread() else ()
     previous = {sig: signal.signal(sig, lambda *_: supervisor.shutdown()) for sig in signals}
     try:

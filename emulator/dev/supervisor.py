@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from emulator.dev import forked
 from emulator.dev import state as devstate
@@ -33,13 +33,16 @@ from emulator.dev.protocol import (
     StartOutcome,
     Warm,
 )
-from emulator.dev.standby import Standby
 from emulator.dev.workers import WorkerProcess, finish_drain, stop_all
 from emulator.journal.store import JOURNAL_KEEP_ENTRIES
 from emulator.runtime.azure import RuntimeName
 from emulator.runtime.config import WorkerConfig
-from emulator.triggers.http.server import PortInUseError
+from emulator.triggers.http.errors import PortInUseError
 from emulator.triggers.queue import LEASE_S
+
+if TYPE_CHECKING:  # the standby server needs aiohttp: imported only when code fails to load
+    from emulator.azurite import AzuriteProcess
+    from emulator.dev.standby import Standby
 
 log = logging.getLogger("exchange.dev")
 
@@ -82,6 +85,9 @@ class DevOptions:
     log_path: Path | None = None
     #: What runs the functions: ``emulator`` or ``azure`` (azure-functions-runtime, Python 3.13+).
     runtime: RuntimeName = "emulator"
+    #: An Azurite launched for this deployment already (``exchange demo`` starts it first thing, so Node.js boots
+    #: while the rest starts): used and stopped as if ``exchange dev`` had started it.
+    azurite: AzuriteProcess | None = None
 
 
 def bind_http(bind: str, port: int) -> socket.socket:
@@ -154,6 +160,8 @@ class Supervisor:
         self._forks: forked.ForkServer | None = None
         #: (connection string, queue) of the running generation's queue triggers (spares open them in advance).
         self._queues: tuple[QueueRef, ...] = ()
+        #: Held while :meth:`warm` starts the fork server and spares (from another thread, during start-up).
+        self._warming = threading.Lock()
 
     def _new_worker(self, index: int) -> WorkerProcess:
         """A warm worker: forked from the fork server in milliseconds, else a fresh interpreter (about a second)."""
@@ -179,19 +187,31 @@ class Supervisor:
         """Take the HTTP port now (before saying we serve on it); :meth:`serve` then uses this socket."""
         self._http = bind_http(self.options.bind, http_port)
 
+    def warm(self) -> None:
+        """Start the fork server and the first warm workers (after :meth:`bind`), before the code is loaded.
+
+        Their imports take seconds on a busy machine: run from another thread while the storage gets ready (Azurite
+        starting), they overlap it. The workers learn the storage with the ``load`` command, in :meth:`serve`, which
+        warms them itself when this was not called. After :meth:`shutdown` it starts nothing more.
+        """
+        assert self._http is not None, "bind() first"
+        with self._warming:
+            if self._forks is None and forked.available() and not self._stop.is_set():
+                # a supervisor that dies leaves its workers this long to drain before the fork server kills them
+                self._forks = forked.ForkServer(self._http, self.options.log_path, self.options.drain_timeout + 5.0)
+            if not self._spares and not self._stop.is_set():
+                self.spawn_spares()
+
     def serve(self, http_port: int) -> None:
         """Bind (unless :meth:`bind` did), start the first generation, then reload on changes until :meth:`shutdown`."""
         if self._http is None:
             self.bind(http_port)
         assert self._http is not None
-        if forked.available():
-            # a supervisor that dies leaves its workers this long to drain before the fork server kills them
-            self._forks = forked.ForkServer(self._http, self.options.log_path, self.options.drain_timeout + 5.0)
         changes: queue.Queue[set[Path]] = queue.Queue()
         if self.options.reload:  # watch before the first load: a save during start-up is not missed
             threading.Thread(target=self._watch, args=(changes,), name="watch", daemon=True).start()
         try:
-            self.spawn_spares()
+            self.warm()
             self.swap(changed=None)
             while not self._stop.is_set():
                 try:
@@ -278,6 +298,8 @@ class Supervisor:
         """No worker serves HTTP now: answer every request at once with 503 and ``error``."""
         self._end_standby()
         if self._http is not None:
+            from emulator.dev.standby import Standby
+
             self._standby = Standby(self._http, error, self.options.deployment_dir).start()
 
     def _end_standby(self) -> None:
@@ -326,6 +348,14 @@ class Supervisor:
     def shutdown(self) -> None:
         """Ask :meth:`serve` to return (thread-safe; from a signal handler too)."""
         self._stop.set()
+
+    def close(self) -> None:
+        """Stop what :meth:`bind` and :meth:`warm` started, when :meth:`serve` will not run (start-up failed)."""
+        self._stop.set()
+        with self._warming:
+            self._shutdown_workers()
+        if self._http is not None:
+            self._http.close()
 
     def _shutdown_workers(self) -> None:
         workers = self.active + self._spares

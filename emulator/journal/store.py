@@ -47,6 +47,11 @@ CREATE INDEX IF NOT EXISTS entries_queue ON entries (queue);
 """
 
 
+def default_journal_path(deployment_dir: Path) -> Path:
+    """Where a deployment's journal lives unless told otherwise: ``<deployment>/.exchange/journal.db``."""
+    return Path(deployment_dir).resolve() / ".exchange" / "journal.db"
+
+
 @dataclass(frozen=True)
 class InvocationScope:
     """The invocation the current code runs in (set by the invoker, read by the event sink)."""

@@ -11,17 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args
 
-from emulator.journal.store import JOURNAL_KEEP_ENTRIES
+from emulator.journal.store import JOURNAL_KEEP_ENTRIES, default_journal_path
 from emulator.runtime.azure import RuntimeName
 from emulator.triggers.queue import LEASE_S
 
 #: How long a stopping host waits for in-flight invocations before leaving them to their leases.
 DRAIN_TIMEOUT_S = 10.0
-
-
-def default_journal_path(deployment_dir: Path) -> Path:
-    """Where a deployment's journal lives unless told otherwise: ``<deployment>/.exchange/journal.db``."""
-    return Path(deployment_dir).resolve() / ".exchange" / "journal.db"
 
 
 @dataclass(frozen=True)

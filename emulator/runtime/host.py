@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import os
+from collections import ChainMap
 from typing import TYPE_CHECKING, Protocol
 
 from emulator.app.deployment import Deployment
@@ -23,6 +24,8 @@ from emulator.runtime.azure import AzureRuntime, RuntimeName
 from emulator.runtime.azure import check_available as check_runtime_available
 from emulator.runtime.invocation import Invoker
 from emulator.triggers.queue import LEASE_S, QueuePoller
+from framework.context import runtime_context
+from framework.event import Sink
 from framework.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -66,12 +69,15 @@ class Host:
             check_runtime_available()
         self._functions = functions
         if functions is not None:  # indexed by the caller: the functions still need the host's environment
-            os.environ.update({**deployment.local.values, **self.environment})
-        #: What the framework uses inside this host's functions: its event sinks, metrics and queue transport.
-        self.runtime = Runtime(sinks=[journal.event_sink] if journal is not None else None)
+            os.environ.update(self.app_settings)
+        #: What the framework uses inside this host's functions: its settings (this host's app settings over the
+        #: process environment), event sinks, metrics, queue transport and databases (disposed at :meth:`stop`).
+        sinks: list[Sink] | None = [journal.event_sink] if journal is not None else None
+        self.runtime = Runtime(settings=ChainMap(self.app_settings, os.environ), sinks=sinks)
         self.invoker = Invoker(
             storage, config=deployment.host, journal=journal, on_queue_sent=self._queue_sent, runtime=self.runtime
         )
+        self.runtime.set_transport(self.invoker.transport)
         self.pollers: dict[str, QueuePoller] = {}
         self.runners: list[Runner] = []
         self._drained = False
@@ -85,6 +91,11 @@ class Host:
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
         return env
+
+    @property
+    def app_settings(self) -> dict[str, str]:
+        """This host's app settings: local.settings.json's Values with :attr:`environment` over them."""
+        return {**self.deployment.local.values, **self.environment}
 
     @property
     def functions(self) -> list[FunctionInfo]:
@@ -104,12 +115,18 @@ class Host:
     async def prepare(self, warm_clients: dict[tuple[str, str], QueueClient] | None = None) -> None:
         """Index (if not done) and make every queue ready (client open, queue created), receiving nothing yet.
 
+        Runs under the host's runtime, so queue names and connections are resolved from this host's settings.
+
         A reload does this while the old generation drains, so that :meth:`start` has no round trip left to make.
         ``warm_clients`` (connection string, queue) -> a client a warm spare opened on a queue that existed then;
         the pollers take the ones they need (the dict keeps the rest, for the caller to close).
         """
         if self._prepared is not None:
             return
+        with runtime_context(self.runtime):
+            await self._prepare(warm_clients)
+
+    async def _prepare(self, warm_clients: dict[tuple[str, str], QueueClient] | None) -> None:
         queue_functions = [f for f in self.functions if f.trigger.type == "queueTrigger" and not f.disabled]
         pollers = {
             fn.name: QueuePoller(fn, self.invoker, self.deployment.host.queues, lease_s=self.lease_s)
@@ -126,14 +143,21 @@ class Host:
         self._prepared = pollers
 
     async def start(self) -> None:
-        """Index and prepare (if not done), then start a poller per enabled queue function and every runner."""
+        """Index and prepare (if not done), then start a poller per enabled queue function and every runner.
+
+        Under the host's runtime: the pollers' and runners' tasks inherit it (contextvars), so whatever they do
+        reads this host's settings and reaches its sinks, metrics, transport and databases.
+        """
+        with runtime_context(self.runtime):
+            await self._start()
+
+    async def _start(self) -> None:
         functions = self.functions
         self.invoker.transport.bind(asyncio.get_running_loop())
-        self.runtime.set_transport(self.invoker.transport)
         await self.start_runtime()
         await self.prepare()
         if self.journal is not None:
-            self._log_handler = logs.install(self.journal)
+            self._log_handler = logs.install(self.journal, self.runtime)
         for name, poller in (self._prepared or {}).items():
             await poller.start()
             self.pollers[name] = poller
@@ -177,7 +201,7 @@ class Host:
         await asyncio.gather(*parts)
 
     async def stop(self, timeout: float = 0.0) -> None:
-        """Drain (briefly by default), then release clients and the journal sink."""
+        """Drain (briefly by default), then release clients, databases and the journal sink."""
         await self.drain(timeout)
         self.runtime.close()
         await self.invoker.close()

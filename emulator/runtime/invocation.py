@@ -21,7 +21,7 @@ import os
 import time
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,9 +103,9 @@ class InvocationResult:
         return isinstance(self.error, FunctionTimeoutError)
 
 
-def _thread_count() -> int:
+def _thread_count(settings: Mapping[str, str]) -> int:
     """The worker's pool size: ``PYTHON_THREADPOOL_THREAD_COUNT``, else min(32, CPUs + 4) as in Python 3.9+."""
-    configured = os.environ.get("PYTHON_THREADPOOL_THREAD_COUNT", "")
+    configured = settings.get("PYTHON_THREADPOOL_THREAD_COUNT", "")
     return int(configured) if configured.isdigit() and int(configured) > 0 else min(32, (os.cpu_count() or 1) + 4)
 
 
@@ -138,7 +138,8 @@ class Invoker:
         self.transport = HostQueueTransport(
             self.clients, storage, encoding=self.config.queues.message_encoding, record=self.record, on_sent=self._sent
         )
-        self._executor = ThreadPoolExecutor(max_workers=_thread_count(), thread_name_prefix="exchange-fn")
+        threads = _thread_count(self.runtime.settings)
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="exchange-fn")
 
     async def invoke(
         self,

@@ -2,7 +2,8 @@
 
 A logging handler on the root logger journals records emitted while an invocation is in force (the invoker's
 context variable flows into worker threads), so host internals are left out and the TUI can show a function's
-logs next to its messages.
+logs next to its messages. The root logger is the process's, so each host's handler keeps only the records of
+its own invocations (those under its runtime): two hosts in one process do not journal each other's logs.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import logging
 
 from emulator.journal.store import Journal, current_invocation, truncate
-from framework.context import current_correlation_id
+from framework.context import current_correlation_id, current_runtime
+from framework.runtime import Runtime
 
 #: Loggers of the SDKs and the emulator itself: their records are not the function's logs.
 _NOT_THE_FUNCTIONS = ("azure.", "aiohttp.", "urllib3.", "emulator.")
@@ -19,14 +21,18 @@ _NOT_THE_FUNCTIONS = ("azure.", "aiohttp.", "urllib3.", "emulator.")
 class JournalLogHandler(logging.Handler):
     """Journals log records of invocations (kind ``log``)."""
 
-    def __init__(self, journal: Journal, level: int = logging.INFO) -> None:
+    def __init__(self, journal: Journal, level: int = logging.INFO, *, runtime: Runtime | None = None) -> None:
         super().__init__(level)
         self.journal = journal
+        #: The host's runtime: only records logged under it are this host's (None: any invocation's).
+        self.runtime = runtime
 
     def emit(self, record: logging.LogRecord) -> None:
         """Append the record if it was logged inside an invocation."""
         scope = current_invocation.get()
         if scope is None or record.name.startswith(_NOT_THE_FUNCTIONS):
+            return
+        if self.runtime is not None and current_runtime() is not self.runtime:  # another host's invocation
             return
         try:
             message = record.getMessage()
@@ -42,9 +48,10 @@ class JournalLogHandler(logging.Handler):
         )
 
 
-def install(journal: Journal) -> JournalLogHandler:
-    """Attach a handler for ``journal`` to the root logger (INFO and up reach it, whatever the root's level)."""
-    handler = JournalLogHandler(journal)
+def install(journal: Journal, runtime: Runtime | None = None) -> JournalLogHandler:
+    """Attach a handler for ``journal`` (the logs of invocations under ``runtime``) to the root logger (INFO and up
+    reach it, whatever the root's level)."""
+    handler = JournalLogHandler(journal, runtime=runtime)
     root = logging.getLogger()
     root.addHandler(handler)
     if root.level > logging.INFO or root.level == logging.NOTSET:

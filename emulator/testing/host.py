@@ -14,10 +14,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from emulator.app.deployment import load_deployment
 from emulator.journal.store import Journal, JournalEntry
 from emulator.runtime.config import WorkerConfig
 from emulator.runtime.factory import serve
 from emulator.runtime.host import Host, Runner
+from emulator.testing.environment import PROCESS_ENVIRONMENT
+from framework.storage import resolve_connection_string
 
 T = TypeVar("T")
 
@@ -39,7 +42,16 @@ class RunningHost:
         self._task: asyncio.Task[None] | None = None
         self.host: Host | None = None
         self.error: BaseException | None = None
+        self._claim: int | None = None
         self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def app_settings(self) -> dict[str, str]:
+        """What this host will put in ``os.environ``: the deployment's Values, its storage and database over them."""
+        settings = dict(load_deployment(self.deployment).local.values)
+        settings["AzureWebJobsStorage"] = resolve_connection_string(self.config.storage)
+        if self.config.database_url:
+            settings["DATABASE_URL"] = self.config.database_url
+        return settings
 
     def _run(self) -> None:
         async def main() -> None:
@@ -62,10 +74,16 @@ class RunningHost:
             self._ready.set()
 
     def start(self) -> RunningHost:
-        """Start serving; returns once the host runs (or raises what stopped it from starting)."""
+        """Start serving; returns once the host runs (or raises what stopped it from starting).
+
+        Raises :class:`~emulator.testing.environment.SettingsConflictError` before starting when a host running in
+        this process gave one of this host's app settings another value.
+        """
+        self._claim = PROCESS_ENVIRONMENT.claim(self.deployment, self.app_settings())
         self._thread.start()
         self._ready.wait(60)
         if self.error is not None:
+            self._release()
             raise self.error
         return self
 
@@ -74,6 +92,12 @@ class RunningHost:
         if self._loop is not None and self._task is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._task.cancel)
         self._thread.join(30)
+        self._release()
+
+    def _release(self) -> None:
+        if self._claim is not None:
+            PROCESS_ENVIRONMENT.release(self._claim)
+            self._claim = None
 
     def entries(self, **filters: Any) -> list[JournalEntry]:
         """What the journal holds so far."""

@@ -11,16 +11,22 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from emulator.journal.flows import Flow, FlowTracker
-from emulator.journal.store import Journal
+from emulator.journal.store import Journal, default_journal_path
+from exchange_cli.demo import startup
 from exchange_cli.demo.traffic import Sent, send_samples
-from exchange_cli.demo.workspace import DemoWorkspace, prepare
+from exchange_cli.demo.workspace import DemoWorkspace, place
+
+if TYPE_CHECKING:
+    from emulator.azurite import AzuriteProcess
 
 #: A flow whose routed message nobody read for this long is shown as waiting.
 IDLE_FLOW = timedelta(seconds=30)
 POLL_S = 0.2
+#: How often the journal is read until the host has started: the first order goes out as soon as it can.
+START_POLL_S = 0.02
 
 
 class DemoView(Protocol):
@@ -57,41 +63,56 @@ class DemoOptions:
 
 
 def run_demo(options: DemoOptions, view: DemoView) -> DemoWorkspace:
-    """Run the demo until SIGINT or SIGTERM; everything it started is stopped on the way out."""
-    from emulator.runtime.config import default_journal_path
+    """Run the demo until SIGINT or SIGTERM; everything it started is stopped on the way out.
 
-    demo = prepare(options.folder, http_port=options.port)
+    The slow parts of a start overlap (:mod:`~exchange_cli.demo.startup`): Azurite is launched as soon as the
+    files are in place, the copied workspace is finished and the database migrated while Node.js boots, and
+    ``run_dev`` warms its workers meanwhile; the first sample order goes out as soon as the host has started.
+    """
+    demo = place(options.folder, http_port=options.port)
+    azurite = startup.launch_azurite(demo.deployment, view.status) if options.storage is None else None
+    try:
+        _run(demo, options, view, azurite)
+    finally:
+        if azurite is not None:  # run_dev stops it once it took it over; not if it failed before that
+            startup.stop_unless_stopped(azurite)
+    return DemoWorkspace(demo.root, demo.deployment, demo.created)
+
+
+def _run(demo: DemoWorkspace, options: DemoOptions, view: DemoView, azurite: AzuriteProcess | None) -> None:
     base_url = f"http://{options.bind}:{options.port}"
     view.intro(demo, base_url)
     journal = Journal(default_journal_path(demo.deployment))
     stop, host_up = threading.Event(), threading.Event()
     threads = [threading.Thread(target=narrate, args=(journal, journal.last_id(), view, stop, host_up), daemon=True)]
+    threads.append(threading.Thread(target=startup.finish_and_migrate, args=(demo, view.status), daemon=True))
     if options.traffic:
         threads.append(threading.Thread(target=_traffic, args=(base_url, view, stop, host_up), daemon=True))
     for thread in threads:
         thread.start()
     try:
-        _serve(demo, options, view)
+        _serve(demo, options, view, azurite)
     finally:
         stop.set()
+        threads[1].join()  # the workspace's answers and git repository are complete before we return
         for thread in threads:
             thread.join(timeout=5)
-    return demo
 
 
-def _serve(demo: DemoWorkspace, options: DemoOptions, view: DemoView) -> None:
+def _serve(demo: DemoWorkspace, options: DemoOptions, view: DemoView, azurite: AzuriteProcess | None) -> None:
     """Run the deployment as ``exchange dev`` does, until SIGINT or SIGTERM."""
     from emulator.dev.run import run_dev
     from emulator.dev.supervisor import DevOptions
 
-    if options.storage is None:
-        _install_azurite(view)
+    if options.storage is None and azurite is None:
+        startup.install_azurite(view.status)
     dev = DevOptions(
         deployment_dir=demo.deployment,
         bind=options.bind,
         port=options.port,
         storage=options.storage,
         reload=options.reload,
+        azurite=azurite,
     )
     if not options.tui:
         run_dev(dev, view.status)
@@ -116,7 +137,7 @@ def narrate(journal: Journal, since_id: int, view: DemoView, stop: threading.Eve
                 view.flow(flow)
         for flow in tracker.expire(datetime.now(UTC), IDLE_FLOW):
             view.flow(flow)
-        stop.wait(POLL_S)
+        stop.wait(POLL_S if host_up.is_set() else START_POLL_S)
 
 
 def _traffic(base_url: str, view: DemoView, stop: threading.Event, host_up: threading.Event) -> None:
@@ -124,12 +145,3 @@ def _traffic(base_url: str, view: DemoView, stop: threading.Event, host_up: thre
         pass
     if not stop.is_set():
         send_samples(f"{base_url}/api/orders", view.sent, stop)
-
-
-def _install_azurite(view: DemoView) -> None:
-    """Install Azurite before the host starts, saying why the first run takes a while."""
-    from emulator import azurite
-
-    if azurite.answers(azurite.AzuriteEndpoints()):  # one is running already: run_dev uses it
-        return
-    azurite.install(say=view.status)  # says what npm does, or that another exchange is installing it

@@ -2,7 +2,8 @@
 
 ``exchange new customer coffee-shop`` and four ``exchange new processor`` calls make the workspace; the ``demo``
 template then fills in the coffee-shop code (processor bodies, their tests, the order endpoint's response), as a
-user would edit generated files. A folder made this way is recognised later and reused as it is.
+user would edit generated files. A folder made this way is recognised later and reused as it is. What this renders
+is kept in exchange's cache (:mod:`~exchange_cli.demo.cache`): the next demo in a new folder is a copy of it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from exchange_cli.demo import cache
 from exchange_cli.scaffold import ScaffoldError, find_workspace, new_customer, new_processor
+from exchange_cli.scaffold.generate import _git_init
 from exchange_cli.scaffold.placement import placement
 from exchange_cli.scaffold.render import render
 from exchange_cli.scaffold.workspace import deployment_dir, is_workspace
@@ -42,6 +45,8 @@ class DemoWorkspace:
     deployment: Path
     #: True when this run generated it; False when an earlier demo was reused.
     created: bool
+    #: True when it was copied from the cache and :func:`finish` has yet to stamp the answers and ``git init``.
+    unfinished: bool = False
 
 
 class DemoFolderError(ScaffoldError):
@@ -56,18 +61,37 @@ def is_demo(folder: Path) -> bool:
 
 def prepare(folder: Path, *, http_port: int = 7071) -> DemoWorkspace:
     """The demo in ``folder``: reused if an earlier demo is there, else generated (``folder`` empty or new)."""
+    demo = place(folder, http_port=http_port)
+    finish(demo)
+    return DemoWorkspace(demo.root, demo.deployment, demo.created)
+
+
+def place(folder: Path, *, http_port: int = 7071) -> DemoWorkspace:
+    """The demo's files in ``folder``: an earlier demo reused, else a copy of the cached render (``unfinished``:
+    then call :func:`finish`, which may run while the host starts), else generated and cached."""
     folder = folder.resolve()
     if is_demo(folder):
         return DemoWorkspace(folder, deployment_dir(folder, CUSTOMER), created=False)
     _check_empty(folder)
     created_folder = not folder.exists()
     try:
-        build(folder, http_port=http_port)
+        copied = cache.copy_cached(folder, http_port)
+        if not copied:
+            build(folder, http_port=http_port)
+            cache.save(folder, http_port)
     except BaseException:  # half a demo is worth nothing: leave the folder as it was
         if created_folder:
             shutil.rmtree(folder, ignore_errors=True)
         raise
-    return DemoWorkspace(folder, deployment_dir(folder, CUSTOMER), created=True)
+    return DemoWorkspace(folder, deployment_dir(folder, CUSTOMER), created=True, unfinished=copied)
+
+
+def finish(demo: DemoWorkspace) -> None:
+    """What a copied demo still needs to read as generated: answers files naming this user's template
+    repositories and tags, and ``git init`` (as ``exchange new`` does for a new workspace)."""
+    if demo.unfinished:
+        cache.restamp(demo.root)
+        _git_init(demo.root)
 
 
 def build(folder: Path, *, http_port: int = 7071) -> None:

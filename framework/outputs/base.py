@@ -11,15 +11,15 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from framework import events
 from framework.errors import ConfigurationError, OutputConfigError
 from framework.message import EntityReference, Message
+from framework.result import OutputResult, ProcessingResult
 
-if TYPE_CHECKING:
-    from framework.result import ProcessingResult
+__all__ = ["Option", "OutputHandler", "OutputResult", "non_negative", "outgoing_messages", "positive"]
 
 
 @dataclass(frozen=True)
@@ -32,32 +32,6 @@ class Option:
     doc: str
     #: An extra check of the value.
     check: Callable[[Any], bool] | None = None
-
-
-@dataclass
-class OutputResult:
-    """What one handler did with one processed message."""
-
-    #: The handler kind ("queue", "file", ...).
-    handler: str
-    #: Where it sent to.
-    destination: str
-    #: True when everything was delivered.
-    ok: bool
-    #: Ids (queue message ids, file paths, ...) of what was delivered.
-    delivered: list[str] = field(default_factory=list)
-    #: Why it failed.
-    error: str | None = None
-    #: The failing exception's type name.
-    error_type: str | None = None
-    #: Whether trying again may help (configuration mistakes will not).
-    retryable: bool = True
-    #: How long delivery took.
-    duration_ms: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form."""
-        return dict(self.__dict__)
 
 
 def outgoing_messages(message: Message, result: ProcessingResult | None) -> list[Message]:

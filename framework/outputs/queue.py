@@ -14,11 +14,10 @@ the message is retried through its queue with the processor's :class:`~framework
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from framework.classify import is_transient
-from framework.context import current_runtime
+from framework.context import current_runtime, current_settings
 from framework.errors import ConfigurationError
 from framework.message import Message
 from framework.outputs.base import Option, OutputHandler, non_negative, positive
@@ -54,7 +53,7 @@ class QueueOutputHandler(OutputHandler):
         setting = self.config.get("connection")
         if setting is None:
             return None
-        value = os.environ.get(setting)
+        value = current_settings().get(setting)
         if not value:
             raise ConfigurationError(
                 f"Queue output {self.destination!r}: app setting {setting!r} is not set.",

@@ -8,9 +8,9 @@ local Service Bus emulator in this toolkit: locally, use a QueueOutputHandler.
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
+from framework.context import current_settings
 from framework.errors import ConfigurationError
 from framework.message import Message
 from framework.outputs.base import Option, OutputHandler, positive
@@ -35,7 +35,7 @@ class ServiceBusOutputHandler(OutputHandler):
         if "connection_string" in self.config:
             return str(self.config["connection_string"])
         setting = self.config.get("connection", DEFAULT_SETTING)
-        value = os.environ.get(setting, "").strip()
+        value = current_settings().get(setting, "").strip()
         if not value:
             raise ConfigurationError(
                 f"Service Bus output {self.destination!r}: no connection string ({setting} is not set).",

@@ -15,7 +15,7 @@ from framework.models import TenantRow
 
 
 class Service:
-    """A service over one database; without one, the process-wide default (``DATABASE_URL``) on first use."""
+    """A service over one database; without one, the runtime in force's (``DATABASE_URL``), chosen on first use."""
 
     def __init__(self, database: Database | None = None) -> None:
         self._database = database
@@ -52,6 +52,8 @@ def ensure_tenant(database: Database, tenant_id: str) -> None:
     database.known_tenants.add(tenant_id)
 
 
+# A process-wide cache on purpose: it holds immutable statements keyed by table and dialect (no connection, no
+# engine, no data), the same for every host, so sharing it between hosts shares nothing a host could see.
 @functools.cache
 def insert_if_new(table: sa.Table, dialect: str, key: tuple[str, ...]) -> sa.Insert | None:
     """INSERT INTO ``table`` that does nothing when a row with the same ``key`` exists (a unique constraint).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -107,3 +108,31 @@ def test_an_azurite_someone_else_runs_is_never_adopted(tmp_path: Path) -> None:
         assert found is None
     finally:
         theirs.stop()
+
+
+def _children() -> set[int]:
+    """This process's living children (zombies are reaped ones to be)."""
+    found: set[int] = set()
+    for task in Path("/proc/self/task").iterdir():
+        found |= {int(pid) for pid in (task / "children").read_text().split()}
+    return {pid for pid in found if azurite.process_alive(pid)}
+
+
+def test_an_azurite_that_does_not_start_stops_the_workers_warming_up_and_frees_the_port(tmp_path: Path) -> None:
+    from emulator.dev.run import run_dev
+    from emulator.dev.supervisor import DevOptions
+
+    before = _children()
+    deployment = make_deployment(tmp_path / "app")  # no AzureWebJobsStorage: Azurite on the default ports
+    endpoints = azurite.AzuriteEndpoints(ports={k: free_port() for k in ("Blob", "Queue", "Table")})
+    launched = azurite.launch(tmp_path / "azurite", endpoints)  # as exchange demo does, but it dies at once
+    launched.stop()
+    port = free_port()
+    options = DevOptions(deployment_dir=deployment, port=port, azurite=launched)
+
+    with pytest.raises(azurite.AzuriteError, match="did not start"):  # the fork server warmed up meanwhile
+        run_dev(options, lambda _line: None)
+
+    assert wait_for(lambda: _children() <= before), _children() - before
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", port))  # closed, not left to the workers

@@ -67,3 +67,17 @@ def test_the_managed_azurite_serves_tables_too(azurite: az.AzuriteEndpoints) -> 
         service.create_table_if_not_exists("exchangeprobe")
         assert "exchangeprobe" in [t.name for t in service.list_tables()]
         service.delete_table("exchangeprobe")
+
+
+def test_a_launched_azurite_is_waited_for_and_owned_by_ensure(tmp_path: Path) -> None:
+    endpoints = az.AzuriteEndpoints(ports={"Blob": az.free_port(), "Queue": az.free_port(), "Table": az.free_port()})
+    launched = az.launch(tmp_path / ".exchange" / "azurite", endpoints)
+    try:
+        found, managed = az.ensure(tmp_path, endpoints, launched=launched)
+
+        assert (found, managed) == (endpoints, launched)
+        assert managed.started_here and az.answers(endpoints)
+        assert az.owner_file(tmp_path).is_file()  # a killed owner's Azurite can be adopted, as with start()
+    finally:
+        launched.stop()
+    assert not az.is_listening("127.0.0.1", endpoints.queue_port)

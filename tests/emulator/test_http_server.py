@@ -15,7 +15,8 @@ import azure.functions as func
 import pytest
 from timer_http_support import calls_of, load_app, new_invoker, wait_until
 
-from emulator.triggers.http.server import HttpOptions, HttpServer, PortInUseError, build_routes
+from emulator.triggers.http.errors import PortInUseError
+from emulator.triggers.http.server import HttpOptions, HttpServer, build_routes
 
 Scenario = Callable[[aiohttp.ClientSession, HttpServer], Awaitable[None]]
 

@@ -15,6 +15,7 @@ import pytest
 from emulator.client import dead_letters
 from emulator.client.queues import send
 from emulator.journal.store import JournalEntry
+from emulator.testing.environment import SettingsConflictError
 from emulator.testing.host import RunningHost, running, wait_for
 from tests.cli.dev_support import make_deployment
 
@@ -140,19 +141,37 @@ def test_two_hosts_in_one_process_see_only_their_own_framework_events(
     storage_connection_string: str, tmp_path: Path
 ) -> None:
     storage = storage_connection_string
+    prefix = f"two{uuid.uuid4().hex[:8]}"
+    values = {"Q_IN": f"{prefix}-in", "DEAD_LETTER_QUEUE": f"dead-letter-{prefix}", "TENANT_ID": prefix}
+    one_dir, two_dir = (make_deployment(tmp_path / name, app="retrying", values=values, apps=APPS) for name in "ab")
+    db = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    sent = {f"h-{n}" for n in range(6)}
+    with running(one_dir, storage, database_url=db) as one, running(two_dir, storage, database_url=db) as two:
+        send(storage, values["Q_IN"], [json.dumps({"id": i}) for i in sorted(sent)])  # the two compete for them
+
+        def persisted() -> list[list[str]]:
+            return [[str(e.data["external_id"]) for e in r.entries(kinds=["entity.persisted"])] for r in (one, two)]
+
+        wait_for(lambda: sum(map(len, persisted())) >= len(sent), 30, "every message persisted by one of the hosts")
+        seen = persisted()
+        assert one.host is not None and two.host is not None
+        metrics = [r.host.runtime.metrics.snapshot().get("processor.orders", {}).get("count", 0) for r in (one, two)]
+    assert set(seen[0]) | set(seen[1]) == sent and not set(seen[0]) & set(seen[1])  # no event crossed over
+    assert metrics == [len(seen[0]), len(seen[1])] and one.host.runtime is not two.host.runtime
+
+
+def test_a_second_host_that_needs_other_values_of_the_same_settings_is_refused(
+    storage_connection_string: str, tmp_path: Path
+) -> None:
+    storage = storage_connection_string
     hosts = []
     for name in ("one", "two"):
         prefix = f"{name}{uuid.uuid4().hex[:8]}"
         values = {"Q_IN": f"{prefix}-in", "DEAD_LETTER_QUEUE": f"dead-letter-{prefix}", "TENANT_ID": prefix}
-        hosts.append((make_deployment(tmp_path / name, app="retrying", values=values, apps=APPS), values))
-    db = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    with running(hosts[0][0], storage, database_url=db) as one, running(hosts[1][0], storage, database_url=db) as two:
-        for (_, values), n in zip(hosts, (1, 2), strict=True):
-            send(storage, values["Q_IN"], [json.dumps({"id": f"h-{n}"})])
-        for run in (one, two):
-            wait_for(lambda r=run: r.entries(kinds=["message.completed"]), 30, "each host's message")
-        seen = [{e.data.get("tenant_id") for e in run.entries(kinds=["entity.persisted"])} for run in (one, two)]
-        assert one.host is not None and two.host is not None
-        metrics = [run.host.runtime.metrics.snapshot()["processor.orders"]["count"] for run in (one, two)]
-    assert seen == [{hosts[0][1]["TENANT_ID"]}, {hosts[1][1]["TENANT_ID"]}]  # no event crossed over
-    assert metrics == [1, 1] and one.host.runtime is not two.host.runtime
+        hosts.append(make_deployment(tmp_path / name, app="retrying", values=values, apps=APPS))
+    with running(hosts[0], storage):
+        with pytest.raises(SettingsConflictError, match="DEAD_LETTER_QUEUE, Q_IN, TENANT_ID") as refused:
+            RunningHost(hosts[1], storage).start()
+        assert str(hosts[0]) in refused.value.message
+    with running(hosts[1], storage) as two:  # once the first has stopped, the second may run
+        assert two.host is not None

@@ -46,3 +46,14 @@ def test_contradicting_or_missing_outcome_is_refused() -> None:
         ProcessingResult(success=True, status=ProcessingStatus.FAILED)
     with pytest.raises(ExchangeError, match="needs success= or status="):
         ProcessingResult()
+
+
+def test_success_is_read_from_status_and_cannot_be_set_apart_from_it() -> None:
+    result = ProcessingResult(success=True)
+    assert result.status is ProcessingStatus.SUCCESS
+    result.mark_failed("outputs failed", "OUTPUT_FAILED", can_retry=True)
+    assert (result.success, result.status) == (False, ProcessingStatus.FAILED)
+    with pytest.raises(AttributeError):
+        result.success = True  # type: ignore[misc]
+    assert ProcessingResult(status="skipped").success is True  # skipped is processed, not failed
+    assert result.to_dict()["success"] is False and result.to_dict()["status"] == "failed"

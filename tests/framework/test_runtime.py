@@ -6,9 +6,9 @@ import contextvars
 import threading
 
 from framework import events, operation
-from framework.context import current_runtime, runtime_context
+from framework.context import current_runtime, default_runtime, runtime_context
 from framework.metrics import registry
-from framework.runtime import Runtime, default_runtime
+from framework.runtime import Runtime
 from framework.transport import StorageQueueTransport
 
 
