@@ -10,7 +10,7 @@ fresh interpreters instead.
 from __future__ import annotations
 
 import contextlib
-import json
+import logging
 import os
 import queue
 import select
@@ -22,9 +22,13 @@ import threading
 import time
 from pathlib import Path
 
+from emulator.dev import protocol
 from emulator.dev.control import CANCEL_CHECK_S, ControlChannel
 from emulator.dev.forkserver import PACKET, send
+from emulator.dev.protocol import Exited, Fork, Forked, ProtocolError
 from emulator.dev.workers import READY_TIMEOUT_S, WorkerProcess
+
+log = logging.getLogger("exchange.dev")
 
 
 def available() -> bool:
@@ -123,13 +127,15 @@ class ForkServer:
                 data, fds, _, _ = socket.recv_fds(channel, PACKET, 1)
                 if not data:
                     break
-                message = json.loads(data)
-                if "forked" in message:
-                    forked.put((int(message["forked"]), fds[0]))
-                elif "exited" in message:
+                message = protocol.decode_fork_reply(data)
+                if isinstance(message, Forked):
+                    forked.put((message.pid, fds[0]))
+                elif isinstance(message, Exited):
                     with self._exits:
-                        self._codes[int(message["exited"])] = int(message["code"])
+                        self._codes[message.pid] = message.code
                         self._exits.notify_all()
+        except ProtocolError as error:  # a fork server from another checkout: gone, and started again
+            log.error("fork server channel: %s", error)
         except OSError:
             pass
         finally:
@@ -161,7 +167,7 @@ class ForkServer:
         assert self._channel is not None
         parent, child = socket.socketpair()
         try:
-            send(self._channel, [child.fileno()], fork=index)
+            send(self._channel, Fork(index=index), [child.fileno()])
         except OSError:
             return None, parent
         finally:

@@ -5,12 +5,15 @@ is a fresh worker process with those libraries already in memory, ready in milli
 new interpreter takes (longer on a busy machine), so a reload never waits for a cold start. User code is imported
 only in the child, on the supervisor's ``load`` command: a fresh process per change, never ``importlib.reload``.
 
-Its channel to the supervisor is a SOCK_SEQPACKET socket (one packet per message, file descriptors attached):
+Its channel to the supervisor is a SOCK_SEQPACKET socket (one :mod:`emulator.dev.protocol` message per packet,
+file descriptors attached):
 
-- supervisor → fork server: ``{"fork": INDEX}`` with the child's end of a new control socketpair attached;
-- fork server → supervisor: ``{"ready": PID}`` once warm; ``{"forked": PID}`` with a pidfd of the child attached
-  (it cannot be confused with a later process that reuses the pid); ``{"exited": PID, "code": N}`` when a child
-  ends (negative N: killed by that signal, as ``subprocess`` reports it).
+- supervisor → fork server: :class:`~emulator.dev.protocol.Fork` with the child's end of a new control socketpair
+  attached;
+- fork server → supervisor: :class:`~emulator.dev.protocol.ForkServerReady` once warm;
+  :class:`~emulator.dev.protocol.Forked` with a pidfd of the child attached (it cannot be confused with a later
+  process that reuses the pid); :class:`~emulator.dev.protocol.Exited` when a child ends (negative code: killed by
+  that signal, as ``subprocess`` reports it).
 
 End of file on the channel (the supervisor is gone) ends the fork server; its children notice the same on their
 own control channels and drain. One that is still importing user code cannot notice (an import that never
@@ -23,7 +26,6 @@ import argparse
 import atexit
 import contextlib
 import gc
-import json
 import os
 import select
 import signal
@@ -32,13 +34,16 @@ import sys
 import time
 import traceback
 
-#: Large enough for any request; requests are a few bytes.
+from emulator.dev import protocol
+from emulator.dev.protocol import Exited, Fork, Forked, ForkServerReady
+
+#: Large enough for any message on this channel; they are a few dozen bytes.
 PACKET = 4096
 
 
-def send(channel: socket.socket, fds: list[int] | None = None, **message: object) -> None:
-    """One message, optionally carrying file descriptors."""
-    socket.send_fds(channel, [json.dumps(message).encode()], fds or [])
+def send(channel: socket.socket, message: protocol.Message, fds: list[int] | None = None) -> None:
+    """One message in one packet, optionally carrying file descriptors."""
+    socket.send_fds(channel, [protocol.encode(message)], fds or [])
 
 
 def _reap(channel: socket.socket | None) -> None:
@@ -52,7 +57,7 @@ def _reap(channel: socket.socket | None) -> None:
             return
         if channel is not None:
             with contextlib.suppress(OSError):
-                send(channel, exited=pid, code=os.waitstatus_to_exitcode(status))
+                send(channel, Exited(pid=pid, code=os.waitstatus_to_exitcode(status)))
 
 
 def _outlive(children: set[int], grace: float) -> None:
@@ -106,7 +111,7 @@ def _fork(channel: socket.socket, wakeup: tuple[int, int], control_fd: int, http
     os.close(control_fd)
     pidfd = os.pidfd_open(pid)  # before any reaping: the pid is still this child's
     try:
-        send(channel, [pidfd], forked=pid)
+        send(channel, Forked(pid=pid), [pidfd])
     finally:
         os.close(pidfd)
     return pid
@@ -120,7 +125,7 @@ def serve(channel: socket.socket, http_fd: int | None, grace: float) -> None:
     signal.set_wakeup_fd(wakeup[1])
     signal.signal(signal.SIGCHLD, lambda *_: None)  # the wake-up pipe is what matters
     gc.freeze()  # keep the warm objects out of the children's collections: fewer copy-on-write pages
-    send(channel, ready=os.getpid())
+    send(channel, ForkServerReady(pid=os.getpid()))
     children: set[int] = set()
     while True:
         readable, _, _ = select.select([channel.fileno(), wakeup[0]], [], [])
@@ -137,6 +142,7 @@ def serve(channel: socket.socket, http_fd: int | None, grace: float) -> None:
                 signal.set_wakeup_fd(-1)
                 _outlive({pid for pid in children if _running(pid)}, grace)
                 return
+            protocol.decode_as(data, Fork)  # another version: ProtocolError, and the supervisor sees us gone
             children.add(_fork(channel, wakeup, fds[0], http_fd))
 
 

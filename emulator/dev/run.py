@@ -10,13 +10,14 @@ import os
 import signal
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from emulator import azurite
 from emulator.app.deployment import load_deployment
 from emulator.dev import state as devstate
 from emulator.dev.supervisor import DevOptions, Supervisor, state_for
+from emulator.runtime.config import WorkerConfig
 from framework.errors import ConfigurationError
 from framework.storage import resolve_connection_string
 
@@ -62,18 +63,19 @@ def workspace_processors(deployment_dir: Path) -> list[Path]:
     return []
 
 
-def worker_config(options: DevOptions, storage: str) -> dict[str, Any]:
+def worker_config(options: DevOptions, storage: str) -> WorkerConfig:
     """What each worker is told to load."""
-    return {
-        "deployment_dir": str(options.deployment_dir),
-        "storage": storage,
-        "database_url": options.database_url,
-        "journal_path": str(options.journal_path) if options.journal_path else None,
-        "enable_auth": options.enable_auth,
-        "lease_s": options.lease_s,
-        "journal_keep": options.journal_keep,
-        "runtime": options.runtime,
-    }
+    return WorkerConfig(
+        deployment_dir=options.deployment_dir,
+        storage=storage,
+        database_url=options.database_url,
+        journal_path=options.journal_path,
+        journal_keep=options.journal_keep,
+        lease_s=options.lease_s,
+        engine=options.runtime,
+        enable_auth=options.enable_auth,
+        drain_timeout=options.drain_timeout,
+    )
 
 
 def storage_setting(options: DevOptions, settings: dict[str, str]) -> tuple[str, str | None]:
@@ -130,7 +132,7 @@ def _start(
     except BaseException:
         supervisor.close()
         raise
-    supervisor.config["storage"] = storage  # the workers get it with their load command
+    supervisor.config = replace(supervisor.config, storage=storage)  # the workers get it with their load command
     return supervisor, storage, managed
 
 

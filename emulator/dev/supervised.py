@@ -1,7 +1,8 @@
-"""A worker under ``exchange dev``: warm start, then warm / load / start / drain on the supervisor's command.
+"""``python -m emulator.dev.supervised``: a worker under ``exchange dev``, obeying warm / load / start / drain.
 
-It starts with the heavy libraries imported and no user code (forked from :mod:`emulator.dev.forkserver`, or a fresh
-interpreter), says ``ready`` on its control channel (see :mod:`emulator.dev.control`), then: ``warm`` opens the running
+It starts with the heavy libraries imported and no user code (forked from :mod:`emulator.dev.forkserver`, or this
+entry point, a fresh interpreter the supervisor starts where it cannot fork), says :class:`~emulator.dev.protocol.Ready`
+on its control channel (commands and events: :mod:`emulator.dev.protocol`), then: ``warm`` opens the running
 generation's queues ahead of a reload; ``load`` imports and indexes the deployment and opens its queues (nothing
 is polled yet, so broken code burns no dequeue); ``start`` starts the queue pollers, timers and HTTP server;
 ``drain`` stops receiving, finishes in-flight work within the bound and exits. End of file on the control channel
@@ -15,16 +16,38 @@ import argparse
 import asyncio
 import contextlib
 import importlib
-import json
+import logging
 import os
 import signal
 import socket
 import sqlite3
+import sys
 import traceback
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from emulator.dev import protocol
+from emulator.dev.protocol import (
+    Command,
+    Drain,
+    Drained,
+    Event,
+    Load,
+    Loaded,
+    LoadFailed,
+    ProtocolError,
+    Ready,
+    Start,
+    Started,
+    StartFailed,
+    Warm,
+)
+from emulator.runtime.config import WorkerConfig
 from framework.errors import ExchangeError
+
+if TYPE_CHECKING:
+    from emulator.runtime.host import Host
+
+log = logging.getLogger("exchange.dev")
 
 #: Imported before user code is known, so that a reload pays only for the user's own modules.
 WARM_IMPORTS = (
@@ -39,6 +62,7 @@ WARM_IMPORTS = (
     "framework.handler",
     "framework.services",
     "emulator.runtime.host",
+    "emulator.runtime.factory",
     "emulator.triggers.http.server",
     "emulator.triggers.timer",
 )
@@ -51,38 +75,6 @@ def warm_up() -> None:
             importlib.import_module(name)
 
 
-def build_host(config: dict[str, Any], http_sock: socket.socket | None) -> Any:
-    """The deployment's host, indexed and with its runners, not started. Raises when the code does not load."""
-    from emulator.app.deployment import load_deployment
-    from emulator.journal.store import JOURNAL_KEEP_ENTRIES, Journal
-    from emulator.runtime.host import Host
-    from emulator.runtime.run import default_journal_path
-    from emulator.triggers.blob.trigger import BlobTriggerRunner
-    from emulator.triggers.http.server import HttpOptions, HttpServer, build_routes
-    from emulator.triggers.queue import LEASE_S
-    from emulator.triggers.timer import TimerRunner, check_schedules
-
-    deployment = load_deployment(Path(config["deployment_dir"]))
-    os.chdir(deployment.path)  # as on Azure: the app root is the working directory (relative paths, SQLite URLs)
-    journal_path = Path(config["journal_path"]) if config.get("journal_path") else default_journal_path(deployment.path)
-    journal = Journal(journal_path, keep_entries=int(config.get("journal_keep") or JOURNAL_KEEP_ENTRIES))
-    host = Host(
-        deployment,
-        storage=config["storage"],
-        database_url=config.get("database_url"),
-        journal=journal,
-        lease_s=float(config.get("lease_s") or LEASE_S),
-        runtime=config.get("runtime") or "emulator",
-    )
-    check_schedules(deployment, host.functions)  # index now: errors surface at load, before anything is polled
-    build_routes(host.functions, deployment.host.http.route_prefix)  # bad, reserved or conflicting routes too
-    host.add_runner(TimerRunner())
-    host.add_runner(BlobTriggerRunner())
-    if http_sock is not None:
-        host.add_runner(HttpServer(HttpOptions(sock=http_sock, enable_auth=bool(config.get("enable_auth")))))
-    return host
-
-
 def _describe_failure(error: BaseException) -> str:
     """What the user sees: an ExchangeError's message and hint (it names the file and line), never a traceback;
     anything else is exchange's own bug, shown with its traceback."""
@@ -91,14 +83,12 @@ def _describe_failure(error: BaseException) -> str:
     return "".join(traceback.format_exception(error, limit=-8))
 
 
-def _journal_failure(config: dict[str, Any], event: str, error: BaseException) -> None:
+def _journal_failure(config: WorkerConfig, event: str, error: BaseException) -> None:
     """Keep the whole traceback in the journal (``exchange messages``), where a screen has no room for it."""
     from emulator.journal.store import Journal
-    from emulator.runtime.run import default_journal_path
 
-    path = Path(config["journal_path"]) if config.get("journal_path") else None
     try:
-        journal = Journal(path or default_journal_path(Path(config["deployment_dir"])))
+        journal = Journal(config.journal_file)
     except (OSError, sqlite3.Error):
         return  # the screen still shows what went wrong
     traceback_text = getattr(error, "details", "") or "".join(traceback.format_exception(error))
@@ -112,32 +102,37 @@ class Worker:
     def __init__(self, writer: asyncio.StreamWriter, http_sock: socket.socket | None) -> None:
         self._writer = writer
         self._http_sock = http_sock
-        self._host: Any = None
+        self._host: Host | None = None
         self._prepare_error: Exception | None = None
         self._warm_clients: dict[tuple[str, str], Any] = {}
         self._stopping = asyncio.Event()
 
-    def say(self, event: str, **data: Any) -> None:
+    def say(self, event: Event) -> None:
         """Tell the supervisor something."""
-        self._writer.write((json.dumps({"event": event, **data}, default=str) + "\n").encode())
+        self._writer.write(protocol.encode(event))
 
-    async def load(self, config: dict[str, Any]) -> None:
+    async def load(self, config: WorkerConfig) -> None:
+        from emulator.runtime.factory import build_host
+
         try:
-            self._host = build_host(config, self._http_sock)
+            # as on Azure: the app root is the working directory (relative paths, SQLite URLs), from the import on;
+            # a process-wide change, so it is the worker's to make, not the factory's (a test host shares its process)
+            os.chdir(config.deployment_dir)
+            host = self._host = build_host(config, http_sock=self._http_sock)
         except BaseException as error:  # user code may raise anything at import time: report it, never die silently
             _journal_failure(config, "load_failed", error)
-            self.say("load_failed", error=_describe_failure(error))
+            self.say(LoadFailed(_describe_failure(error)))
             return
         try:  # open the queues now, while the old generation drains; a failure here is a start failure
-            await self._host.prepare(self._warm_clients)
+            await host.prepare(self._warm_clients)
         except Exception as error:
             self._prepare_error = error
         await self._close_warm_clients()  # the ones the new code does not use
-        functions = self._host.functions
+        functions = host.functions
         not_run = {fn.name: fn.not_run for fn in functions if fn.not_run is not None}
-        self.say("loaded", functions=[fn.name for fn in functions], not_run=not_run)
+        self.say(Loaded(functions=tuple(fn.name for fn in functions), not_run=not_run))
 
-    async def warm(self, queues: list[list[str]]) -> None:
+    async def warm(self, queues: tuple[protocol.QueueRef, ...]) -> None:
         """Open clients on the current generation's queues (and create them if missing) before any code is
         loaded, so that a reload's load has no round trip to make for them."""
         from azure.core.exceptions import ResourceExistsError
@@ -160,18 +155,17 @@ class Worker:
             with contextlib.suppress(Exception):
                 await client.close()
 
-    async def start(self) -> bool:
+    async def start(self, host: Host) -> bool:
         """Start the triggers; on failure (storage unreachable, ...) say why, stop what started and return False."""
         try:
             if self._prepare_error is not None:
                 raise self._prepare_error
-            await self._host.start()
+            await host.start()
         except Exception as error:  # reported to the supervisor, which shows it; this worker then exits
-            self.say("start_failed", error=_describe_failure(error))
+            self.say(StartFailed(_describe_failure(error)))
             await self.drain(0.0)
             return False
-        queues = [[p.connection, p.queue] for p in self._host.pollers.values()]
-        self.say("started", queues=queues)
+        self.say(Started(queues=tuple((p.connection, p.queue) for p in host.pollers.values())))
         return True
 
     async def drain(self, timeout: float) -> None:
@@ -183,11 +177,11 @@ class Worker:
             finally:
                 if host.journal is not None:
                     host.journal.close()
-        self.say("drained")
+        self.say(Drained())
         with contextlib.suppress(OSError):
             await self._writer.drain()
 
-    async def _next_command(self, reader: asyncio.StreamReader) -> dict[str, Any] | None:
+    async def _next_command(self, reader: asyncio.StreamReader) -> Command | None:
         line_task = asyncio.ensure_future(reader.readline())
         stop_task = asyncio.ensure_future(self._stopping.wait())
         done, pending = await asyncio.wait({line_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
@@ -195,21 +189,24 @@ class Worker:
             task.cancel()
         if line_task not in done or not line_task.result():
             return None  # SIGTERM, or the supervisor is gone
-        command: dict[str, Any] = json.loads(line_task.result())
-        return command
+        try:
+            return protocol.decode_command(line_task.result())
+        except ProtocolError as error:  # a supervisor from another checkout: drain as if it were gone
+            log.error("worker control channel: %s", error)
+            return None
 
     async def follow(self, reader: asyncio.StreamReader) -> None:
         """Obey commands until told to drain, SIGTERM, or the supervisor goes away."""
         while (cmd := await self._next_command(reader)) is not None:
-            if cmd["cmd"] == "warm":
-                await self.warm(cmd["queues"])
-            elif cmd["cmd"] == "load":
-                await self.load(cmd["config"])
-            elif cmd["cmd"] == "start" and self._host is not None:
-                if not await self.start():
+            if isinstance(cmd, Warm):
+                await self.warm(cmd.queues)
+            elif isinstance(cmd, Load):
+                await self.load(cmd.config)
+            elif isinstance(cmd, Start) and self._host is not None:
+                if not await self.start(self._host):
                     return
-            elif cmd["cmd"] == "drain":
-                await self.drain(float(cmd.get("timeout", 10.0)))
+            elif isinstance(cmd, Drain):
+                await self.drain(cmd.timeout)
                 return
             await self._writer.drain()
         await self.drain(10.0)
@@ -226,7 +223,7 @@ async def _run(control_fd: int, http_fd: int | None) -> None:
     worker = Worker(writer, http_sock)
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, worker.stop_soon)
     try:
-        worker.say("ready")
+        worker.say(Ready(pid=os.getpid()))
         await writer.drain()
         await worker.follow(reader)
     except ConnectionError:
@@ -255,9 +252,9 @@ def serve_control(control_fd: int, http_fd: int | None) -> int:
     return 0
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Entry point of a supervised worker process started on its own (not forked from the fork server)."""
-    parser = argparse.ArgumentParser(prog="python -m emulator.dev.worker")
+    parser = argparse.ArgumentParser(prog="python -m emulator.dev.supervised")
     parser.add_argument("--control-fd", type=int, required=True)
     parser.add_argument("--http-fd", type=int)
     parser.add_argument("--index", type=int, default=0)
@@ -265,3 +262,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     prepare(args.verbose)
     return serve_control(args.control_fd, args.http_fd)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

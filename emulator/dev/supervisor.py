@@ -22,10 +22,23 @@ from typing import TYPE_CHECKING, Any
 
 from emulator.dev import forked
 from emulator.dev import state as devstate
+from emulator.dev.protocol import (
+    LoadCancelled,
+    Loaded,
+    LoadFailed,
+    LoadOutcome,
+    QueueRef,
+    Started,
+    StartFailed,
+    StartOutcome,
+    Warm,
+)
 from emulator.dev.workers import WorkerProcess, finish_drain, stop_all
 from emulator.journal.store import JOURNAL_KEEP_ENTRIES
+from emulator.runtime.azure import RuntimeName
+from emulator.runtime.config import WorkerConfig
+from emulator.triggers.http.errors import PortInUseError
 from emulator.triggers.queue import LEASE_S
-from framework.errors import ExchangeError
 
 if TYPE_CHECKING:  # the standby server needs aiohttp: imported only when code fails to load
     from emulator.azurite import AzuriteProcess
@@ -38,10 +51,6 @@ WATCHED_SUFFIXES = (".py", ".json")
 REPLACE_BACKOFF_S = 2.0
 REPLACE_BACKOFF_MAX_S = 30.0
 IGNORED_PARTS = {".exchange", "__pycache__", ".venv", "venv", ".git", ".pytest_cache", ".mypy_cache", "node_modules"}
-
-
-class PortInUseError(ExchangeError):
-    """The HTTP port is taken."""
 
 
 @dataclass
@@ -75,7 +84,7 @@ class DevOptions:
     #: Where the workers' output goes (None: this terminal). The TUI needs the terminal to itself.
     log_path: Path | None = None
     #: What runs the functions: ``emulator`` or ``azure`` (azure-functions-runtime, Python 3.13+).
-    runtime: str = "emulator"
+    runtime: RuntimeName = "emulator"
     #: An Azurite launched for this deployment already (``exchange demo`` starts it first thing, so Node.js boots
     #: while the rest starts): used and stopped as if ``exchange dev`` had started it.
     azurite: AzuriteProcess | None = None
@@ -106,6 +115,13 @@ def _shown(path: Path, base: Path) -> str:
     return str(path.relative_to(base)) if path.is_relative_to(base) else str(path)
 
 
+def _error_of(event: LoadOutcome | StartOutcome) -> str:
+    """What the user is told about an outcome that is not the one hoped for."""
+    if isinstance(event, LoadFailed | StartFailed):
+        return event.error
+    return f"unexpected {event.kind!r} from the worker"
+
+
 def watch_filter(_change: Any, path: str) -> bool:
     """Reload for Python and JSON files outside caches, virtualenvs and exchange's own state."""
     parts = Path(path).parts
@@ -115,11 +131,21 @@ def watch_filter(_change: Any, path: str) -> bool:
 class Supervisor:
     """Runs the workers for one deployment until :meth:`shutdown`."""
 
-    def __init__(self, options: DevOptions, config: dict[str, Any], *, on_status: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        options: DevOptions,
+        config: WorkerConfig,
+        *,
+        on_status: Callable[[str], None],
+        new_worker: Callable[[int], WorkerProcess] | None = None,
+    ) -> None:
         self.options = options
         #: What every worker is told to load (deployment, storage, database, journal, auth).
         self.config = config
         self._say = on_status
+        #: Makes a warm worker for a slot; None: forked from the fork server, else a fresh interpreter. Tests give
+        #: one speaking the protocol from a thread.
+        self._make_worker = new_worker
         self._stop = threading.Event()
         self._http: socket.socket | None = None
         self.active: list[WorkerProcess] = []
@@ -132,23 +158,30 @@ class Supervisor:
         #: Answers HTTP with 503 and the load error while no worker runs the code.
         self._standby: Standby | None = None
         self._forks: forked.ForkServer | None = None
-        #: [connection string, queue] of the running generation's queue triggers (spares open them in advance).
-        self._queues: list[list[str]] = []
+        #: (connection string, queue) of the running generation's queue triggers (spares open them in advance).
+        self._queues: tuple[QueueRef, ...] = ()
         #: Held while :meth:`warm` starts the fork server and spares (from another thread, during start-up).
         self._warming = threading.Lock()
 
     def _new_worker(self, index: int) -> WorkerProcess:
         """A warm worker: forked from the fork server in milliseconds, else a fresh interpreter (about a second)."""
+        if self._make_worker is not None:
+            return self._make_worker(index)
         if self._forks is not None and (worker := self._forks.spawn(index, self._stop)) is not None:
             return worker
         return WorkerProcess.spawn(index, self._http, log=self.options.log_path, cancel=self._stop)
 
-    def _spawn_spares(self) -> None:
+    def spawn_spares(self) -> None:
         """Warm workers for the next generation, each told to open the running generation's queues already."""
         self._spares = [self._new_worker(i) for i in range(self.options.workers)]
         for spare in self._spares:
             if self._queues:
-                spare.control.send("warm", queues=self._queues)
+                spare.control.send(Warm(self._queues))
+
+    @property
+    def spares(self) -> list[WorkerProcess]:
+        """The warm workers waiting for the next generation's code."""
+        return list(self._spares)
 
     def bind(self, http_port: int) -> None:
         """Take the HTTP port now (before saying we serve on it); :meth:`serve` then uses this socket."""
@@ -167,7 +200,7 @@ class Supervisor:
                 # a supervisor that dies leaves its workers this long to drain before the fork server kills them
                 self._forks = forked.ForkServer(self._http, self.options.log_path, self.options.drain_timeout + 5.0)
             if not self._spares and not self._stop.is_set():
-                self._spawn_spares()
+                self.spawn_spares()
 
     def serve(self, http_port: int) -> None:
         """Bind (unless :meth:`bind` did), start the first generation, then reload on changes until :meth:`shutdown`."""
@@ -229,36 +262,36 @@ class Supervisor:
         if self._stop.is_set():  # Ctrl-C while the code was loading: stop, do not report a failure
             self._spares = new
             return False
-        failed = next((e for e in events if e.get("event") != "loaded"), None)
-        if failed is not None:
-            return self._failed(new, "load", failed)
+        loads = [e for e in events if isinstance(e, Loaded)]
+        if len(loads) < len(events):
+            return self._failed(new, "load", _error_of(next(e for e in events if not isinstance(e, Loaded))))
         self._end_standby()  # the new workers take the HTTP socket from here on
         started_events = [worker.finish_start() for worker in new]
-        failed = next((e for e in started_events if e.get("event") != "started"), None)
-        if failed is not None:
-            return self._failed(new, "start", failed)
-        self._queues = started_events[0].get("queues", [])
+        starts = [e for e in started_events if isinstance(e, Started)]
+        if len(starts) < len(started_events):
+            return self._failed(new, "start", _error_of(next(e for e in started_events if not isinstance(e, Started))))
+        self._queues = starts[0].queues
         self.active, self.last_error = new, None
         self.generation += 1
-        functions = events[0].get("functions", [])
+        functions = loads[0].functions
         self._say(
             f"generation {self.generation}: {len(functions)} function(s) running in {len(new)} worker(s) "
             f"(old drained {_ms(drained - started)}, loaded {_ms(loaded - started)}, "
             f"started {_ms(time.monotonic() - started)})"
         )
-        for name, why in (events[0].get("not_run") or {}).items():
+        for name, why in loads[0].not_run.items():
             self._say(f"  {name}: not run locally: {why}")
-        self._spawn_spares()
+        self.spawn_spares()
         return True
 
-    def _failed(self, workers: list[WorkerProcess], step: str, event: dict[str, Any]) -> bool:
+    def _failed(self, workers: list[WorkerProcess], step: str, error: str) -> bool:
         """Stop ``workers`` and say why the code did not ``step`` (load, start); warm spares wait for the fix."""
         stop_all(workers, self.options.drain_timeout)
-        self.last_error = str(event.get("error"))
+        self.last_error = error
         self._begin_standby(self.last_error)
         what = "the code failed to load" if step == "load" else "the functions could not start"
         self._say(f"{what}; no queue is polled until it is fixed (saving a file tries again):\n{self.last_error}")
-        self._spawn_spares()
+        self.spawn_spares()
         return False
 
     def _begin_standby(self, error: str) -> None:
@@ -291,21 +324,21 @@ class Supervisor:
                 self._say(f"worker {worker.index} (pid {worker.pid}) exited with {code}; starting a new one")
                 worker.control.close()
             fresh = self._spares.pop()
-            event = fresh.load(self.config)
-            if event.get("event") == "load_cancelled":  # Ctrl-C: serve() stops everything
+            event: LoadOutcome | StartOutcome = fresh.load(self.config)
+            if isinstance(event, LoadCancelled):  # Ctrl-C: serve() stops everything
                 self._spares.append(fresh)
                 return
-            if event.get("event") == "loaded":
+            if isinstance(event, Loaded):
                 self._end_standby()  # the fresh worker takes the HTTP socket
                 event = fresh.start()
-            if event.get("event") == "started":
+            if isinstance(event, Started):
                 self.active[i] = fresh
                 self._replace_backoff = REPLACE_BACKOFF_S
             else:
                 if all(w.popen.poll() is not None for w in self.active):  # none left to answer HTTP
-                    self._begin_standby(str(event.get("error")))
+                    self._begin_standby(_error_of(event))
                 self._say(
-                    f"the replacement worker failed; trying again in {self._replace_backoff:g} s:\n{event.get('error')}"
+                    f"the replacement worker failed; trying again in {self._replace_backoff:g} s:\n{_error_of(event)}"
                 )
                 fresh.stop(self.options.drain_timeout)
                 self._replace_after = time.monotonic() + self._replace_backoff

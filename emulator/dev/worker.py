@@ -1,11 +1,12 @@
-"""``python -m emulator.dev.worker``: one host in its own process.
+"""``python -m emulator.dev.worker``: one host in its own process, standalone (for tests and tools).
 
-Standalone (``python -m emulator.dev.worker DEPLOYMENT_DIR --storage CONN``, for tests and tools): it prints one JSON
-line to stdout when the host runs (``{"event": "ready", ...}``) or when loading fails (``{"event": "error", ...}``,
-exit status 3), logs to stderr, and on SIGTERM or SIGINT drains (bounded by ``--drain-timeout``), prints
-``{"event": "stopped"}`` and exits 0. ``--verbose`` adds the full traceback of a loading error.
+``python -m emulator.dev.worker DEPLOYMENT_DIR --storage CONN`` prints one :mod:`emulator.dev.protocol` event per
+line to stdout: :class:`~emulator.dev.protocol.Ready` when the host runs, or :class:`~emulator.dev.protocol.Error`
+when loading fails (exit status 3); it logs to stderr, and on SIGTERM or SIGINT drains (bounded by
+``--drain-timeout``), prints :class:`~emulator.dev.protocol.Stopped` and exits 0. ``--verbose`` adds the full
+traceback of a loading error.
 
-Supervised (``--control-fd FD``, started by ``exchange dev``): see :mod:`emulator.dev.supervised`.
+The worker ``exchange dev`` supervises is another entry point: ``python -m emulator.dev.supervised``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import signal
 import socket
@@ -23,9 +23,12 @@ from typing import TextIO
 
 from emulator.app.deployment import load_deployment
 from emulator.app.indexing import IndexingError
+from emulator.dev import protocol
 from emulator.dev.log_thread import configure_logging
-from emulator.runtime.host import Host
-from emulator.runtime.run import DRAIN_TIMEOUT_S, serve
+from emulator.dev.protocol import Error, Ready, Stopped
+from emulator.runtime.config import DRAIN_TIMEOUT_S, WorkerConfig
+from emulator.runtime.factory import serve
+from emulator.runtime.host import Host, Runner
 from emulator.triggers.blob.trigger import BlobTriggerRunner
 from emulator.triggers.http.server import HttpOptions, HttpServer
 from emulator.triggers.queue import LEASE_S
@@ -54,22 +57,34 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: The supervisor's channel: the process's original stdout. Functions' print() output goes to stderr instead, with
-#: the logs, so it can never be mistaken for a protocol line.
-_protocol: TextIO = sys.stdout
+class EventLines:
+    """The parent's channel: the process's original stdout, one encoded event per line. Functions' ``print()``
+    output goes to stderr instead, with the logs, so it can never be mistaken for a protocol line."""
+
+    def __init__(self) -> None:
+        self._out: TextIO = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
+        sys.stdout = sys.stderr
+
+    def say(self, event: protocol.Event) -> None:
+        """One event, flushed at once."""
+        self._out.write(protocol.encode(event).decode())
+        self._out.flush()
 
 
-def _say(**fields: object) -> None:
-    print(json.dumps(fields), file=_protocol, flush=True)
+def config_from(args: argparse.Namespace, storage: str | None) -> WorkerConfig:
+    """The host's config from the command line."""
+    return WorkerConfig(
+        deployment_dir=args.deployment,
+        storage=storage,
+        database_url=args.database_url,
+        journal_path=args.journal,
+        lease_s=args.lease,
+        enable_auth=args.enable_auth,
+        drain_timeout=args.drain_timeout,
+    )
 
 
-def _separate_stdout() -> None:
-    global _protocol
-    _protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
-    sys.stdout = sys.stderr
-
-
-async def _main(args: argparse.Namespace) -> None:
+async def _main(args: argparse.Namespace, lines: EventLines) -> None:
     task = asyncio.current_task()
     assert task is not None
     loop = asyncio.get_running_loop()
@@ -77,24 +92,15 @@ async def _main(args: argparse.Namespace) -> None:
         loop.add_signal_handler(sig, task.cancel)
 
     def ready(host: Host) -> None:
-        extra = {"http": http.base_url()} if http is not None else {}
-        _say(event="ready", pid=os.getpid(), functions=[f.name for f in host.functions], **extra)
+        base_url = http.base_url() if http is not None else None
+        lines.say(Ready(pid=os.getpid(), functions=tuple(f.name for f in host.functions), http=base_url))
 
     from framework.storage import resolve_connection_string
 
-    storage = resolve_connection_string(args.storage)
     http = _http_server(args)
+    runners: list[Runner] = [TimerRunner(), BlobTriggerRunner(), *([http] if http is not None else [])]
     with contextlib.suppress(asyncio.CancelledError):
-        await serve(
-            args.deployment,
-            storage=storage,
-            database_url=args.database_url,
-            journal_path=args.journal,
-            drain_timeout=args.drain_timeout,
-            on_started=ready,
-            lease_s=args.lease,
-            runners=[TimerRunner(), BlobTriggerRunner(), *([http] if http is not None else [])],
-        )
+        await serve(config_from(args, resolve_connection_string(args.storage)), runners=runners, on_started=ready)
 
 
 def _http_server(args: argparse.Namespace) -> HttpServer | None:
@@ -106,26 +112,21 @@ def _http_server(args: argparse.Namespace) -> HttpServer | None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the worker; the process exit status."""
-    argv = sys.argv[1:] if argv is None else argv
-    if "--control-fd" in argv:
-        from emulator.dev import supervised
-
-        return supervised.main(argv)
-    args = _parser().parse_args(argv)
-    _separate_stdout()
+    args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
+    lines = EventLines()
     configure_logging(args.verbose)
     try:
         args.deployment = args.deployment.resolve()
         os.chdir(args.deployment)  # as on Azure: the app root is the working directory
         if args.storage is None:  # neither --storage nor AzureWebJobsStorage: the deployment's own setting
             args.storage = load_deployment(args.deployment).local.values.get("AzureWebJobsStorage")
-        asyncio.run(_main(args))
+        asyncio.run(_main(args, lines))
     except ExchangeError as exc:
         details = exc.details if isinstance(exc, IndexingError) else ""
-        _say(event="error", type=type(exc).__name__, message=exc.message, hint=exc.hint, details=details)
+        lines.say(Error(type=type(exc).__name__, message=exc.message, hint=exc.hint, details=details))
         print(details if args.verbose and details else str(exc), file=sys.stderr)
         return EXIT_LOAD_ERROR
-    _say(event="stopped", pid=os.getpid())
+    lines.say(Stopped(pid=os.getpid()))
     return 0
 
 

@@ -12,9 +12,24 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from emulator.dev.control import ControlChannel
+from emulator.dev.protocol import (
+    Drain,
+    Drained,
+    Load,
+    LoadCancelled,
+    Loaded,
+    LoadFailed,
+    LoadOutcome,
+    Ready,
+    Start,
+    Started,
+    StartFailed,
+    StartOutcome,
+)
+from emulator.runtime.config import WorkerConfig
 
 #: How long a warm worker may take to import the heavy libraries, and a load to import user code.
 READY_TIMEOUT_S = 30.0
@@ -66,7 +81,15 @@ class WorkerProcess:
         Its output goes to this terminal, or appended to ``log``.
         """
         parent, child = socket.socketpair()
-        args = [sys.executable, "-m", "emulator.dev.worker", "--control-fd", str(child.fileno()), "--index", str(index)]
+        args = [
+            sys.executable,
+            "-m",
+            "emulator.dev.supervised",
+            "--control-fd",
+            str(child.fileno()),
+            "--index",
+            str(index),
+        ]
         fds = [child.fileno()]
         if http_sock is not None:
             args += ["--http-fd", str(http_sock.fileno())]
@@ -94,48 +117,49 @@ class WorkerProcess:
         """The worker's process id."""
         return self.popen.pid
 
-    def load(self, config: dict[str, Any]) -> dict[str, Any]:
+    def load(self, config: WorkerConfig) -> LoadOutcome:
         """Import and index the deployment; the ``loaded``, ``load_failed`` or (Ctrl-C) ``load_cancelled`` event."""
         self.begin_load(config)
         return self.finish_load()
 
-    def begin_load(self, config: dict[str, Any]) -> None:
+    def begin_load(self, config: WorkerConfig) -> None:
         """Send the ``load`` command (a spare is ready at once; a fresh interpreter first says ``ready``)."""
         self.state, self.load_started = "loading", time.monotonic()
-        self.control.send("load", config=config)
+        self.control.send(Load(config))
 
-    def finish_load(self) -> dict[str, Any]:
+    def finish_load(self) -> LoadOutcome:
         """Wait for the outcome of :meth:`begin_load`."""
-        event = self.control.wait("loaded", "load_failed", timeout=READY_TIMEOUT_S + LOAD_TIMEOUT_S, cancel=self.cancel)
-        if event is not None:
-            self.state = "loaded" if event["event"] == "loaded" else "warm"
+        event = self.control.wait(Loaded, LoadFailed, timeout=READY_TIMEOUT_S + LOAD_TIMEOUT_S, cancel=self.cancel)
+        if isinstance(event, Loaded | LoadFailed):
+            self.state = "loaded" if isinstance(event, Loaded) else "warm"
             return event
         if self.cancel.is_set():
-            return {"event": "load_cancelled"}
+            return LoadCancelled()
         if self.popen.poll() is None:
-            return {
-                "event": "load_failed",
-                "error": f"worker {self.index} was still importing the code after {LOAD_TIMEOUT_S:g} s "
-                "(an import that never returns?); it was stopped",
-            }
-        if "ready" not in self.control.seen:
-            return {"event": "load_failed", "error": f"worker {self.index} did not start (exit {self.popen.poll()})"}
-        return {"event": "load_failed", "error": f"worker {self.index} exited while loading the code"}
+            return LoadFailed(
+                f"worker {self.index} was still importing the code after {LOAD_TIMEOUT_S:g} s "
+                "(an import that never returns?); it was stopped"
+            )
+        if Ready not in self.control.seen:
+            return LoadFailed(f"worker {self.index} did not start (exit {self.popen.poll()})")
+        return LoadFailed(f"worker {self.index} exited while loading the code")
 
-    def start(self) -> dict[str, Any]:
+    def start(self) -> StartOutcome:
         """Start the triggers; the ``started`` or ``start_failed`` event."""
         self.begin_start()
         return self.finish_start()
 
     def begin_start(self) -> None:
         """Send the ``start`` command; a worker whose code did not load ignores it."""
-        self.control.send("start")
+        self.control.send(Start())
 
-    def finish_start(self) -> dict[str, Any]:
+    def finish_start(self) -> StartOutcome:
         """Wait for the outcome of :meth:`begin_start` (after a successful load)."""
         self.state = "running"
-        event = self.control.wait("started", "start_failed", timeout=LOAD_TIMEOUT_S, cancel=self.cancel)
-        return event or {"event": "start_failed", "error": f"worker {self.index} stopped while starting"}
+        event = self.control.wait(Started, StartFailed, timeout=LOAD_TIMEOUT_S, cancel=self.cancel)
+        if isinstance(event, Started | StartFailed):
+            return event
+        return StartFailed(f"worker {self.index} stopped while starting")
 
     @property
     def stuck_loading(self) -> float | None:
@@ -144,7 +168,7 @@ class WorkerProcess:
 
     def begin_drain(self, timeout: float) -> None:
         """Ask the worker to stop receiving and finish in-flight work within ``timeout`` s, then exit."""
-        self.control.send("drain", timeout=timeout)
+        self.control.send(Drain(timeout))
 
     def finish(self, timeout: float) -> int:
         """Wait for the worker to exit; SIGTERM then SIGKILL past the bound. Returns its exit code.
@@ -192,6 +216,6 @@ def finish_drain(workers: list[WorkerProcess], timeout: float) -> None:
     background.
     """
     for worker in workers:
-        worker.control.wait("drained", timeout=timeout + 1.0)
+        worker.control.wait(Drained, timeout=timeout + 1.0)
     if workers:
         threading.Thread(target=stop_all, args=(workers, timeout), name="reap", daemon=True).start()

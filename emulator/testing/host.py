@@ -9,15 +9,16 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 from emulator.app.deployment import load_deployment
 from emulator.journal.store import Journal, JournalEntry
-from emulator.runtime.host import Host
-from emulator.runtime.run import serve
+from emulator.runtime.config import WorkerConfig
+from emulator.runtime.factory import serve
+from emulator.runtime.host import Host, Runner
 from emulator.testing.environment import PROCESS_ENVIRONMENT
 from framework.storage import resolve_connection_string
 
@@ -27,13 +28,15 @@ T = TypeVar("T")
 class RunningHost:
     """A host served on its own event loop in a thread, as a worker process would run it.
 
-    Keyword arguments go to :func:`emulator.runtime.run.serve` (``drain_timeout``, ``lease_s``, ``database_url``, ...).
+    Keyword arguments are :class:`~emulator.runtime.config.WorkerConfig` fields (``drain_timeout``, ``lease_s``,
+    ``database_url``, ...); ``runners`` are the triggers besides the queue pollers (none unless given).
     """
 
-    def __init__(self, deployment: Path, storage: str, **kwargs: Any) -> None:
+    def __init__(self, deployment: Path, storage: str, *, runners: Sequence[Runner] = (), **config: Any) -> None:
         self.deployment = deployment
         self.journal_path = deployment / ".exchange" / "journal.db"
-        self._kwargs = {"storage": storage, "journal_path": self.journal_path, **kwargs}
+        self.config = WorkerConfig(deployment_dir=deployment, storage=storage, journal_path=self.journal_path, **config)
+        self._runners = list(runners)
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
@@ -45,9 +48,9 @@ class RunningHost:
     def app_settings(self) -> dict[str, str]:
         """What this host will put in ``os.environ``: the deployment's Values, its storage and database over them."""
         settings = dict(load_deployment(self.deployment).local.values)
-        settings["AzureWebJobsStorage"] = resolve_connection_string(str(self._kwargs["storage"]))
-        if self._kwargs.get("database_url"):
-            settings["DATABASE_URL"] = str(self._kwargs["database_url"])
+        settings["AzureWebJobsStorage"] = resolve_connection_string(self.config.storage)
+        if self.config.database_url:
+            settings["DATABASE_URL"] = self.config.database_url
         return settings
 
     def _run(self) -> None:
@@ -59,7 +62,7 @@ class RunningHost:
                 self.host = host
                 self._ready.set()
 
-            await serve(self.deployment, on_started=started, **self._kwargs)
+            await serve(self.config, runners=self._runners, on_started=started)
 
         try:
             asyncio.run(main())

@@ -18,7 +18,7 @@ def _journal(deployment: Path | None) -> Path | None:
     """The host's journal (why poison messages were poisoned), when there is one to read."""
     from emulator.client.inspect import host_files
     from emulator.dev.state import NoRunningHostError
-    from emulator.runtime.run import default_journal_path
+    from emulator.journal.store import default_journal_path
 
     try:
         return host_files(deployment).journal_path

@@ -5,10 +5,14 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from exchange_cli.options import STORAGE_FILE, read_storage
+
+if TYPE_CHECKING:
+    from emulator.runtime.azure import RuntimeName
 
 
 def _say(line: str) -> None:
@@ -71,7 +75,7 @@ def dev(
     drain_timeout: float,
     lease: float | None,
     journal_keep: int | None,
-    runtime: str | None,
+    runtime: RuntimeName | None,  # a click.Choice of the two
 ) -> None:
     """Run the deployment in DEPLOYMENT_DIR (default: here) against Azurite, reloading on changes.
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import shutil
 import signal
@@ -20,6 +19,7 @@ from click.testing import CliRunner
 
 from emulator.app.deployment import load_deployment
 from emulator.conversion.host_values import TriggerInput
+from emulator.dev.protocol import Ready, decode_event
 from emulator.runtime.host import Host
 from emulator.testing.plugin import read_queue
 from exchange_cli.main import cli
@@ -142,7 +142,9 @@ def test_http_functions_returning_bytes_none_or_a_dict_answer_500_as_on_azure(
         worker = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
     try:
         assert worker.stdout is not None
-        base = json.loads(worker.stdout.readline())["http"]
+        ready = decode_event(worker.stdout.readline())
+        assert isinstance(ready, Ready), ready
+        base = ready.http
         statuses = {route: _status(f"{base}/api/{route}") for route in ("str", "bytes", "none", "dict", "int")}
     finally:
         worker.send_signal(signal.SIGTERM)

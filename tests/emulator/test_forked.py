@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from emulator.dev import forked
+from emulator.dev.protocol import Drained, Ready
 from emulator.dev.workers import WorkerProcess
 
 pytestmark = [
@@ -41,17 +42,17 @@ def parent_of(pid: int) -> int:
 def test_a_forked_worker_is_warm_and_obeys_the_control_protocol(server: forked.ForkServer) -> None:
     worker = spawn(server)
 
-    assert worker.control.wait("ready", timeout=30) is not None
+    assert worker.control.wait(Ready, timeout=30) is not None
     assert worker.popen.poll() is None
     assert parent_of(worker.pid) != parent_of(parent_of(worker.pid))  # a child of the fork server, not of ours
     worker.begin_drain(5.0)
-    assert worker.control.wait("drained", timeout=10) is not None
+    assert worker.control.wait(Drained, timeout=10) is not None
     assert worker.popen.wait(10) == 0
 
 
 def test_a_killed_worker_reports_the_signal_as_subprocess_does(server: forked.ForkServer) -> None:
     worker = spawn(server)
-    assert worker.control.wait("ready", timeout=30) is not None
+    assert worker.control.wait(Ready, timeout=30) is not None
 
     worker.popen.kill()
 
@@ -72,7 +73,7 @@ def test_wait_past_its_bound_raises_timeout_expired(server: forked.ForkServer) -
 
 def test_a_fork_server_that_died_is_started_again_for_the_next_worker(server: forked.ForkServer) -> None:
     first = spawn(server)
-    assert first.control.wait("ready", timeout=30) is not None
+    assert first.control.wait(Ready, timeout=30) is not None
     fork_server_pid = parent_of(first.pid)
     first.popen.kill()
     first.popen.wait(10)
@@ -80,7 +81,7 @@ def test_a_fork_server_that_died_is_started_again_for_the_next_worker(server: fo
     subprocess.run(["kill", "-9", str(fork_server_pid)], check=True)
     second = spawn(server)
 
-    assert second.control.wait("ready", timeout=60) is not None
+    assert second.control.wait(Ready, timeout=60) is not None
     assert parent_of(second.pid) != fork_server_pid
     second.popen.kill()
     assert second.popen.wait(10) == -signal.SIGKILL

@@ -15,7 +15,8 @@ import azure.functions as func
 import pytest
 from timer_http_support import calls_of, load_app, new_invoker, wait_until
 
-from emulator.triggers.http.server import HttpOptions, HttpPortInUseError, HttpServer, build_routes
+from emulator.triggers.http.errors import PortInUseError
+from emulator.triggers.http.server import HttpOptions, HttpServer, build_routes
 
 Scenario = Callable[[aiohttp.ClientSession, HttpServer], Awaitable[None]]
 
@@ -254,7 +255,7 @@ def test_port_in_use_is_a_readable_error_naming_the_port(tmp_path: Path) -> None
     async def main() -> None:
         _, functions = load_app("web")
         invoker = new_invoker()
-        with pytest.raises(HttpPortInUseError) as caught:
+        with pytest.raises(PortInUseError) as caught:
             await HttpServer(HttpOptions(port=port)).start_with(invoker, functions, state_dir=tmp_path, port=port)
         await invoker.close()
         assert f"HTTP port {port} on 127.0.0.1 is already in use" in str(caught.value)

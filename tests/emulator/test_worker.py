@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from emulator.dev.protocol import Error, Event, Ready, Stopped, decode_event
 from emulator.journal.store import Journal
 from emulator.testing.plugin import QueueMessageSeen
 from tests.emulator.support import deploy, send, wait_for
@@ -42,9 +42,9 @@ def worker(app: Path, storage: str, *args: str) -> Iterator[subprocess.Popen[str
         proc.wait(10)
 
 
-def first_line(proc: subprocess.Popen[str]) -> dict[str, object]:
+def first_line(proc: subprocess.Popen[str]) -> Event:
     assert proc.stdout is not None
-    return dict(json.loads(proc.stdout.readline()))
+    return decode_event(proc.stdout.readline())
 
 
 def test_worker_reports_ready_processes_messages_and_drains_on_sigterm(
@@ -52,12 +52,12 @@ def test_worker_reports_ready_processes_messages_and_drains_on_sigterm(
 ) -> None:
     app = deploy("metadata", tmp_path / "app", values={"IN_QUEUE": queue_name, "OUT_QUEUE": f"{queue_name}-out"})
     with worker(app, storage_connection_string) as proc:
-        assert first_line(proc) == {"event": "ready", "pid": proc.pid, "functions": ["report_metadata"]}
+        assert first_line(proc) == Ready(pid=proc.pid, functions=("report_metadata",))
         send(storage_connection_string, queue_name, '{"n": 1}')
         wait_for(lambda: queue_reader(f"{queue_name}-out"), what="the function's output")
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(20) == 0
-        assert first_line(proc) == {"event": "stopped", "pid": proc.pid}
+        assert first_line(proc) == Stopped(pid=proc.pid)
         assert proc.stderr is not None
         log = proc.stderr.read()
     assert "1 function in" in log and "msg <- queueTrigger " + queue_name in log
@@ -71,9 +71,9 @@ def test_worker_with_broken_code_says_why_and_exits_3(tmp_path: Path, storage_co
     with worker(app, storage_connection_string) as proc:
         error = first_line(proc)
         assert proc.wait(20) == 3
-    assert error["event"] == "error" and error["type"] == "IndexingError"
-    assert f"{app / 'function_app.py'}:2" in str(error["message"])
-    assert "Traceback" in str(error["details"])
+    assert isinstance(error, Error) and error.type == "IndexingError"
+    assert f"{app / 'function_app.py'}:2" in error.message
+    assert "Traceback" in error.details
 
 
 def test_a_message_whose_worker_died_is_processed_again_after_its_lease(
@@ -104,12 +104,12 @@ def test_prints_from_user_code_go_to_stderr_not_the_protocol_channel(
     app = deploy("prints", tmp_path / "app", values={"IN_QUEUE": queue_name})
     journal = Journal(app / ".exchange" / "journal.db")
     with worker(app, storage_connection_string) as proc:
-        assert first_line(proc)["event"] == "ready"
+        assert isinstance(first_line(proc), Ready)
         send(storage_connection_string, queue_name, "x")
         wait_for(lambda: journal.read(kinds=["invocation.end"]), what="the invocation")
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(20) == 0
         assert proc.stdout is not None and proc.stderr is not None
-        assert [json.loads(line)["event"] for line in proc.stdout.read().splitlines()] == ["stopped"]
+        assert [decode_event(line) for line in proc.stdout.read().splitlines()] == [Stopped(pid=proc.pid)]
         log = proc.stderr.read()
     assert "printed at import" in log and "printed by the function" in log

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -14,6 +13,8 @@ from pathlib import Path
 import pytest
 from support import deploy
 
+from emulator.dev.protocol import Ready, decode_event
+
 pytestmark = pytest.mark.azurite
 
 
@@ -23,11 +24,11 @@ def start_worker(deployment: Path, storage: str, *args: str, pass_fds: tuple[int
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True, pass_fds=pass_fds)
 
 
-def ready_line(worker: subprocess.Popen[str]) -> dict[str, object]:
+def ready_line(worker: subprocess.Popen[str]) -> Ready:
     assert worker.stdout is not None
     line = worker.stdout.readline()  # the worker prints exactly one line when it is ready (or failed)
-    event: dict[str, object] = json.loads(line)
-    assert event["event"] == "ready", event
+    event = decode_event(line)
+    assert isinstance(event, Ready), event
     return event
 
 
@@ -47,7 +48,7 @@ def test_worker_serves_http_functions_on_the_port_it_is_given(tmp_path: Path, st
     worker = start_worker(deployment, storage_connection_string, "--port", "0")
     try:
         event = ready_line(worker)
-        assert get(f"{event['http']}/api/hello?name=worker") == "Hello, worker"
+        assert get(f"{event.http}/api/hello?name=worker") == "Hello, worker"
     finally:
         assert stop(worker) == 0
 

@@ -26,21 +26,17 @@ from emulator.runtime.invocation import Invoker
 from emulator.triggers.http import admin
 from emulator.triggers.http import host_endpoints as admin_host
 from emulator.triggers.http.cookies import CookieError
+from emulator.triggers.http.errors import PortInUseError
 from emulator.triggers.http.keys import auth_level, load_keys
 from emulator.triggers.http.messages import aiohttp_response, function_request, presented_key, trigger_details
 from emulator.triggers.http.route_checks import check_route_is_free, check_route_prefix
 from emulator.triggers.http.routes import Route, RouteTable, parse_template
 from emulator.triggers.http.state import STATE, HttpState
-from framework.errors import ExchangeError
 
 log = logging.getLogger(__name__)
 
 #: The host's request body limit (ScriptConstants.DefaultMaxRequestBodySize); aiohttp's own default is 1 MiB.
 DEFAULT_MAX_REQUEST_BODY_SIZE = 104_857_600
-
-
-class HttpPortInUseError(ExchangeError):
-    """The HTTP port is taken by another process."""
 
 
 @dataclass
@@ -140,7 +136,7 @@ class HttpServer:
             await runner.cleanup()
             if error.errno != errno.EADDRINUSE:
                 raise
-            raise HttpPortInUseError(
+            raise PortInUseError(
                 f"HTTP port {port} on {self.options.host} is already in use, so the HTTP functions cannot be served",
                 hint=f"stop the other process on port {port} (another 'exchange dev' or 'func start'?), "
                 "or choose another port with --port",
