@@ -74,6 +74,11 @@ class FunctionsView(Vertical):
     """
     BINDINGS = [Binding("t", "run", "Run/fire"), Binding("m", "messages", "Its messages")]
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._shown: dict[str, tuple[str | Text, ...]] = {}  # name -> the cells its row shows
+        self._detail_shown: Text | None = None
+
     def compose(self) -> ComposeResult:
         table: DataTable[Any] = DataTable(cursor_type="row", zebra_stripes=True)
         for label, _ in COLUMNS:  # auto width: long function names and triggers are shown whole
@@ -92,16 +97,24 @@ class FunctionsView(Vertical):
             for name in names:
                 table.add_row(*_cells(model.functions[name]), key=name)
             table.move_cursor(row=cursor, animate=False)
-        for name in names:
-            for (label, _), value in zip(COLUMNS, _cells(model.functions[name]), strict=True):
-                table.update_cell(name, label, value, update_width=True)
+            self._shown = {}
+        for name in names:  # only the cells that changed: each update measures its column again
+            cells = _cells(model.functions[name])
+            before = self._shown.get(name, ())
+            for column, ((label, _), value) in enumerate(zip(COLUMNS, cells, strict=True)):
+                if column >= len(before) or before[column] != value:
+                    table.update_cell(name, label, value, update_width=True)
+            self._shown[name] = cells
         self._detail()
 
     def _detail(self) -> None:
         name = self._selected()
         model: LiveModel | None = getattr(self, "model", None)
         if name is not None and model is not None and name in model.functions:
-            self.query_one("#function-detail", Static).update(describe(model.functions[name]))
+            text = describe(model.functions[name])
+            if text != self._detail_shown:  # an update asks for a layout: only when the line changed
+                self._detail_shown = text
+                self.query_one("#function-detail", Static).update(text)
 
     def on_data_table_row_highlighted(self) -> None:
         self._detail()

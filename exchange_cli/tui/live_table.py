@@ -22,10 +22,13 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 #: (text, style) of one cell.
 Cell = tuple[str, str]
 Columns = Sequence[tuple[str, int | None]]
+#: How many rows' cells a table remembers (a few screens; the rows themselves are the model's).
+CELL_CACHE = 512
 
 
 @lru_cache(maxsize=256)
@@ -82,6 +85,8 @@ class LiveTable(ScrollView, can_focus=True):
         self.columns = columns
         self.cells = cells
         self.rows: Sequence[Any] = ()
+        self._stale = False  # rows came while hidden: size and scroll are behind
+        self._cell_cache: dict[int, tuple[Any, Sequence[Cell]]] = {}  # id(row) -> (row, its cells)
 
     @property
     def row_count(self) -> int:
@@ -89,15 +94,37 @@ class LiveTable(ScrollView, can_focus=True):
         return len(self.rows)
 
     def show(self, rows: Sequence[Any], *, follow: bool | None = None) -> None:
-        """Show ``rows`` (kept by reference); with ``follow``, keep the cursor on the last row."""
+        """Show ``rows`` (kept by reference); with ``follow``, keep the cursor on the last row.
+
+        While the table is hidden (another tab) only the rows and the cursor are kept: a new height would ask the
+        whole screen for a layout, at every poll, for nothing on screen. :meth:`catch_up` does the rest."""
         at_tail = self.cursor_row >= len(self.rows) - 1 if follow is None else follow
         self.rows = rows
+        if not self._displayed():
+            last = max(0, len(rows) - 1)
+            self.set_reactive(LiveTable.cursor_row, last if at_tail else min(self.cursor_row, last))
+            self._stale = True
+            return
+        self._stale = False
         self.virtual_size = Size(self.size.width, len(rows) + 1)
         if at_tail:
             self.move_cursor(len(rows) - 1)
         else:
             self.cursor_row = min(self.cursor_row, max(0, len(rows) - 1))
         self.refresh()
+
+    def catch_up(self) -> None:
+        """Size, scroll and paint for the rows that came while the table was hidden."""
+        if self._stale:
+            self.show(self.rows, follow=self.cursor_row >= len(self.rows) - 1)
+
+    def _displayed(self) -> bool:
+        node: Any = self
+        while isinstance(node, Widget):
+            if not node.display:
+                return False
+            node = node.parent
+        return True
 
     def move_cursor(self, row: int, animate: bool = False) -> None:
         """Put the cursor on ``row`` and scroll it into view."""
@@ -108,8 +135,21 @@ class LiveTable(ScrollView, can_focus=True):
         elif self.cursor_row >= top + height:
             self.scroll_to(y=self.cursor_row - height + 1, animate=animate, immediate=True)
 
-    def watch_cursor_row(self) -> None:
-        self.refresh()
+    def watch_cursor_row(self, old: int, new: int) -> None:
+        # only the two rows change; a scroll that brings the cursor into view repaints the rest by itself
+        self.refresh_line(old + 1)
+        self.refresh_line(new + 1)
+
+    def _cells(self, row: Any) -> Sequence[Cell]:
+        """``cells(row)``, remembered per row object: a repaint formats only the rows it has not seen."""
+        cached = self._cell_cache.get(id(row))
+        if cached is not None and cached[0] is row:
+            return cached[1]
+        if len(self._cell_cache) > CELL_CACHE:
+            self._cell_cache.clear()
+        cells = self.cells(row)
+        self._cell_cache[id(row)] = (row, cells)
+        return cells
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -125,7 +165,7 @@ class LiveTable(ScrollView, can_focus=True):
             base = self.get_component_rich_style("live-table--odd")
         else:
             base = self.rich_style
-        return self._strip(self.cells(self.rows[index]), base, width)
+        return self._strip(self._cells(self.rows[index]), base, width)
 
     def _widths(self, width: int) -> list[int | None]:
         """Column widths for the rows on screen: a fixed width is a minimum that grows to the longest cell shown,
@@ -135,7 +175,7 @@ class LiveTable(ScrollView, can_focus=True):
         cached = getattr(self, "_widths_cache", None)
         if cached is not None and cached[0] == key:
             return cached[1]
-        shown = [self.cells(self.rows[i]) for i in range(top, min(len(self.rows), top + height))]
+        shown = [self._cells(self.rows[i]) for i in range(top, min(len(self.rows), top + height))]
         widths: list[int | None] = [w for _, w in self.columns]
         spare = width - sum(w + 1 for w in widths if w is not None) - width // 3
         for column, (label, minimum) in enumerate(self.columns):
@@ -164,6 +204,9 @@ class LiveTable(ScrollView, can_focus=True):
         self.virtual_size = Size(self.size.width, len(self.rows) + 1)
         # a table sized while hidden (another tab) scrolled nowhere: bring the cursor into view once laid out
         self.call_after_refresh(self.move_cursor, self.cursor_row)
+
+    def on_show(self) -> None:
+        self.catch_up()
 
     def on_focus(self) -> None:
         self.refresh()

@@ -84,6 +84,11 @@ class StreamTable(Vertical, Generic[R]):
         self._shown = deque((row for row in self.rows if not wanted or wanted.matches(row)), maxlen=self.ring_size)
         self.table.show(self._shown, follow=True)
 
+    def catch_up(self) -> None:
+        """Bring the table up to date with rows taken while it was hidden (see :meth:`LiveTable.show`)."""
+        if self.is_mounted:
+            self.table.catch_up()
+
     def selected(self) -> R | None:
         """The row under the cursor."""
         index = self.table.cursor_row
