@@ -3,7 +3,8 @@
 Textual's Footer removes and mounts all its keys whenever the screen's bindings may have changed, which is every
 focus change: on a tab switch that was the most expensive part of the key press (a dozen widgets mounted and
 styled, then a full layout). This one builds the keys the same way, then keeps the widgets it has: it changes the
-text of the keys that stay, mounts only the ones added and removes only the ones gone. What it shows is the same.
+text of the keys that stay, mounts only keys it never had and hides the ones not needed now (kept for the next
+tab that needs them). What it shows is the same.
 """
 
 from __future__ import annotations
@@ -30,44 +31,41 @@ class LiveFooter(Footer):
         self._bindings_ready = True
         if not screen.app.app_focus:
             return
-        if self.is_attached and screen is self.screen:
-            self.call_after_refresh(self._update_keys)
+        # in place, at once: the keys change in the same frame as the focus (Footer waits a refresh, then
+        # recomposes, which costs the tab switch a second layout and paint)
+        if self.is_attached and screen is self.screen and not self._update_in_place():
+            self.call_after_refresh(self.recompose)
 
     def _wanted(self) -> list[FooterKey] | None:
         """The keys Footer would compose now, or None when it would group some (then it recomposes)."""
         if any(b.group is not None for _, b, _, _ in self.screen.active_bindings.values() if b.show):
             return None
-        keys = [k for k in self.compose() if isinstance(k, FooterKey)]
-        return keys
+        return [k for k in self.compose() if isinstance(k, FooterKey)]
 
-    async def _update_keys(self) -> None:
-        if not self.is_attached:
-            return
+    def _update_in_place(self) -> bool:
+        """Show the wanted keys with the widgets there are; False when only a recompose will do (the first time,
+        grouped keys, the command palette's key coming or going)."""
         wanted = self._wanted()
         have = [k for k in self.children if isinstance(k, FooterKey)]
-        if wanted is None or len(have) != len(self.children):
-            await self.recompose()
-            return
-        if [_signature(k) for k in have] == [_signature(k) for k in wanted]:
-            return
-        plain_have = [k for k in have if _PALETTE not in k.classes]
-        plain_wanted = [k for k in wanted if _PALETTE not in k.classes]
-        for old, new in zip(plain_have, plain_wanted, strict=False):
-            _copy(old, new)
-        gone = plain_have[len(plain_wanted) :]
-        if gone:
-            await self.remove_children(gone)
-        added = plain_wanted[len(plain_have) :]
-        if added:
-            palette = [k for k in self.children if _PALETTE in k.classes]
-            await self.mount_all(added, before=palette[0] if palette else None)
-        palette_have = [k for k in self.children if isinstance(k, FooterKey) and _PALETTE in k.classes]
+        if wanted is None or not have or len(have) != len(self.children):
+            return False
+        palette_have = [k for k in have if _PALETTE in k.classes]
         palette_wanted = [k for k in wanted if _PALETTE in k.classes]
         if len(palette_have) != len(palette_wanted):
-            await self.recompose()  # the palette key came or went: rare, do it the plain way
-        else:
-            for old, new in zip(palette_have, palette_wanted, strict=True):
-                _copy(old, new)
+            return False
+        if [_signature(k) for k in have if k.display] == [_signature(k) for k in wanted]:
+            return True
+        plain_have = [k for k in have if _PALETTE not in k.classes]
+        plain_wanted = [k for k in wanted if _PALETTE not in k.classes]
+        for old, new in [*zip(plain_have, plain_wanted, strict=False), *zip(palette_have, palette_wanted, strict=True)]:
+            _copy(old, new)
+            old.display = True
+        for spare in plain_have[len(plain_wanted) :]:  # hidden, kept for the next tab that has more keys
+            spare.display = False
+        added = plain_wanted[len(plain_have) :]
+        if added:
+            self.mount_all(added, before=palette_have[0] if palette_have else None)
+        return True
 
 
 def _copy(old: FooterKey, new: FooterKey) -> None:

@@ -202,8 +202,13 @@ class LiveTable(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.rows) + 1)
-        # a table sized while hidden (another tab) scrolled nowhere: bring the cursor into view once laid out
-        self.call_after_refresh(self.move_cursor, self.cursor_row)
+        # a table sized while hidden (another tab) scrolled nowhere: bring the cursor into view once laid out.
+        # The row is read then, not now: a key press (or a test's move_cursor) between the resize and the
+        # refresh would otherwise have its cursor put back where it was at the resize.
+        self.call_after_refresh(self._cursor_into_view)
+
+    def _cursor_into_view(self) -> None:
+        self.move_cursor(self.cursor_row)
 
     def on_show(self) -> None:
         self.catch_up()
