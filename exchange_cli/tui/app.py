@@ -72,6 +72,7 @@ class ExchangeApp(App[None]):
         self.reader = EntityReader(target.database_url) if target.database_url else None
         self._polling = False
         self._dirty = {"functions": True, "routing": True, "entities": False}
+        self._functions_view: FunctionsView | None = None
 
     #: What the live tables take from the app.
     _live = (follow, paused)
@@ -94,6 +95,7 @@ class ExchangeApp(App[None]):
         yield LiveFooter()
 
     def on_mount(self) -> None:
+        self._functions_view = self.query_one(FunctionsView)
         self.sub_title = str(self.target.deployment_dir)
         self.load_catalog()
         self.set_interval(self.poll_interval, self._poll_unless_busy)
@@ -169,7 +171,9 @@ class ExchangeApp(App[None]):
 
     def _views_up(self) -> bool:
         # timers and the poll worker may still fire while the app shuts down and its views are gone
-        return not self._exit and bool(self.screen_stack) and bool(self.screen_stack[0].query(FunctionsView))
+        # (a reference, not a query: a query walks the whole DOM, at every poll)
+        view = self._functions_view
+        return not self._exit and view is not None and view.is_attached
 
     def source_queues(self) -> list[str]:
         """Every queue the pipeline reads or writes (poison queues left out)."""

@@ -87,6 +87,8 @@ class LiveTable(ScrollView, can_focus=True):
         self.rows: Sequence[Any] = ()
         self._stale = False  # rows came while hidden: size and scroll are behind
         self._cell_cache: dict[int, tuple[Any, Sequence[Cell]]] = {}  # id(row) -> (row, its cells)
+        self._styles: dict[str, Style] = {}
+        self._styles_for: tuple[bool, str] | None = None
 
     @property
     def row_count(self) -> int:
@@ -140,6 +142,20 @@ class LiveTable(ScrollView, can_focus=True):
         self.refresh_line(old + 1)
         self.refresh_line(new + 1)
 
+    def _line_style(self, name: str) -> Style:
+        """The header, cursor, odd-row or plain style: resolving one walks the ancestors' backgrounds, which was
+        most of a line's cost, so they are resolved once per focus state and theme, and again on a style update."""
+        key = (self.has_focus, self.app.theme)
+        if self._styles_for != key:
+            self._styles = {n: self.get_component_rich_style(f"live-table--{n}") for n in ("header", "cursor", "odd")}
+            self._styles["base"] = self.rich_style
+            self._styles_for = key
+        return self._styles[name]
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles_for = None
+
     def _cells(self, row: Any) -> Sequence[Cell]:
         """``cells(row)``, remembered per row object: a repaint formats only the rows it has not seen."""
         cached = self._cell_cache.get(id(row))
@@ -155,16 +171,16 @@ class LiveTable(ScrollView, can_focus=True):
         width = self.size.width
         if y == 0:
             header = [(label, "") for label, _ in self.columns]
-            return self._strip(header, self.get_component_rich_style("live-table--header"), width)
+            return self._strip(header, self._line_style("header"), width)
         index = self.scroll_offset.y + y - 1
         if index >= len(self.rows):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._line_style("base"))
         if index == self.cursor_row:
-            base = self.get_component_rich_style("live-table--cursor")
+            base = self._line_style("cursor")
         elif index % 2:
-            base = self.get_component_rich_style("live-table--odd")
+            base = self._line_style("odd")
         else:
-            base = self.rich_style
+            base = self._line_style("base")
         return self._strip(self._cells(self.rows[index]), base, width)
 
     def _widths(self, width: int) -> list[int | None]:
