@@ -88,6 +88,11 @@ class LiveTable(ScrollView, can_focus=True):
         self._stale = False  # rows came while hidden: size and scroll are behind
         self._cell_cache: dict[int, tuple[Any, Sequence[Cell]]] = {}  # id(row) -> (row, its cells)
         self._styles: dict[str, Style] = {}
+        #: (id(row), style, width, column widths, style key) -> (row, the line drawn): a repaint after new rows
+        #: arrive draws only those, the others are as they were (their stripe moves with them).
+        self._strip_cache: dict[tuple[object, ...], tuple[Any, Strip]] = {}
+        #: Rows dropped off the top since the last rebuild: the zebra stripe follows the row, not its index.
+        self.stripe_offset = 0
         self._styles_for: tuple[bool, str] | None = None
 
     @property
@@ -175,13 +180,17 @@ class LiveTable(ScrollView, can_focus=True):
         index = self.scroll_offset.y + y - 1
         if index >= len(self.rows):
             return Strip.blank(width, self._line_style("base"))
-        if index == self.cursor_row:
-            base = self._line_style("cursor")
-        elif index % 2:
-            base = self._line_style("odd")
-        else:
-            base = self._line_style("base")
-        return self._strip(self._cells(self.rows[index]), base, width)
+        kind = "cursor" if index == self.cursor_row else "odd" if (index + self.stripe_offset) % 2 else "base"
+        row, style = self.rows[index], self._line_style(kind)  # the style first: it brings _styles_for up to date
+        key = (id(row), kind, width, tuple(self._widths(width)), self._styles_for)
+        cached = self._strip_cache.get(key)
+        if cached is not None and cached[0] is row:
+            return cached[1]
+        strip = self._strip(self._cells(row), style, width)
+        if len(self._strip_cache) > CELL_CACHE:
+            self._strip_cache.clear()
+        self._strip_cache[key] = (row, strip)
+        return strip
 
     def _widths(self, width: int) -> list[int | None]:
         """Column widths for the rows on screen: a fixed width is a minimum that grows to the longest cell shown,
