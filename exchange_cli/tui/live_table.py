@@ -124,6 +124,8 @@ class LiveTable(ScrollView, can_focus=True):
         """Size, scroll and paint for the rows that came while the table was hidden."""
         if self._stale:
             self.show(self.rows, follow=self.cursor_row >= len(self.rows) - 1)
+            # a table never laid out (hidden since start-up) scrolls nowhere until it has a size: again after it
+            self.call_after_refresh(self._cursor_into_view)
 
     def _displayed(self) -> bool:
         node: Any = self
