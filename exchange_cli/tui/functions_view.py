@@ -76,7 +76,6 @@ class FunctionsView(Vertical):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._shown: dict[str, tuple[str | Text, ...]] = {}  # name -> the cells its row shows
         self._detail_shown: Text | None = None
 
     def compose(self) -> ComposeResult:
@@ -97,14 +96,9 @@ class FunctionsView(Vertical):
             for name in names:
                 table.add_row(*_cells(model.functions[name]), key=name)
             table.move_cursor(row=cursor, animate=False)
-            self._shown = {}
-        for name in names:  # only the cells that changed: each update measures its column again
-            cells = _cells(model.functions[name])
-            before = self._shown.get(name, ())
-            for column, ((label, _), value) in enumerate(zip(COLUMNS, cells, strict=True)):
-                if column >= len(before) or before[column] != value:
-                    table.update_cell(name, label, value, update_width=True)
-            self._shown[name] = cells
+        for name in names:
+            for (label, _), value in zip(COLUMNS, _cells(model.functions[name]), strict=True):
+                table.update_cell(name, label, value, update_width=True)
         self._detail()
 
     def _detail(self) -> None:
