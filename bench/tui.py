@@ -7,6 +7,7 @@ moves, paging, a filter keystroke that rebuilds the Messages table) is timed unt
 is refreshed. Memory is the TUI process's RSS.
 
     .venv/bin/python bench/tui.py [--entries 10000] [--rate 150] [--presses 200]
+    .venv/bin/python bench/tui.py --soak 600     # memory over ten minutes instead
 """
 
 from __future__ import annotations
@@ -125,11 +126,42 @@ async def measure(target: TuiTarget, entries: int, presses: int) -> dict[str, ob
             "rss_before": before, "rss_after": now, "rss_peak": peak}  # fmt: skip
 
 
+async def soak(target: TuiTarget, seconds: float, sample_every: float = 30.0) -> list[tuple[float, float]]:
+    """Keep the app running under traffic for ``seconds``, a key press a second (tabs, cursor, paging); RSS
+    samples (seconds since start, MiB) every ``sample_every``. Flat means the rings and caches are bounded."""
+    app = make_app(target)
+    samples: list[tuple[float, float]] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        started = time.perf_counter()
+        next_sample, n = 0.0, 0
+        while (elapsed := time.perf_counter() - started) < seconds:
+            if elapsed >= next_sample:
+                samples.append((elapsed, rss_mb()[0]))
+                next_sample += sample_every
+            await pilot.press(KEYS[n % len(KEYS)])
+            n += 1
+            await pilot.pause(1.0)
+        samples.append((time.perf_counter() - started, rss_mb()[0]))
+    return samples
+
+
+def run_soak(path: Path, tmp: str, seconds: float) -> None:
+    """``--soak``: memory over a long run; the baseline is the RSS after a minute of warm-up."""
+    samples = asyncio.run(soak(TuiTarget(Path(tmp), path), seconds))
+    warm = next((mib for at, mib in samples if at >= min(60.0, seconds / 2)), samples[-1][1])
+    end = samples[-1][1]
+    print("TUI RSS over the soak (s, MiB): " + ", ".join(f"{at:.0f}:{mib:.0f}" for at, mib in samples))
+    figure("TUI soak: memory at the end", end, "MiB", baseline=warm, baseline_name="after warm-up",
+           target="<= 1.15x", holds=end <= 1.15 * warm)  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=150.0, help="entries a second appended while measuring")
     parser.add_argument("--presses", type=int, default=200)
+    parser.add_argument("--soak", type=float, default=0.0, metavar="SECONDS",
+                        help="instead: run this long under traffic, a key a second, and sample RSS")  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "journal.db"
@@ -137,6 +169,9 @@ def main() -> None:
         code = WRITER.format(traffic=str(ROOT / "tests" / "cli" / "tui"), path=str(path), first=flows, rate=args.rate)
         writer = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
         try:
+            if args.soak:
+                run_soak(path, tmp, args.soak)
+                return
             result = asyncio.run(measure(TuiTarget(Path(tmp), path), written, args.presses))
         finally:
             writer.terminate()

@@ -7,6 +7,7 @@ every action on the host run in workers, so a key press is never waiting on the 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 
 from textual import work
@@ -14,7 +15,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
+from textual.widgets import Header, Input, TabbedContent, TabPane
 
 from emulator.journal.store import JournalEntry
 from exchange_cli.tui import catalog
@@ -22,12 +23,14 @@ from exchange_cli.tui.entities_data import EntityReader
 from exchange_cli.tui.entities_view import EntitiesView
 from exchange_cli.tui.events import FollowCorrelation, OpenEntry, RunFunction, SendMessage, ShowStream
 from exchange_cli.tui.feed import JournalFeed
+from exchange_cli.tui.footer import LiveFooter
 from exchange_cli.tui.functions_view import FunctionsView
 from exchange_cli.tui.logs_view import LogsView
 from exchange_cli.tui.messages_view import MessagesView
 from exchange_cli.tui.model import RING_SIZE, LiveModel
 from exchange_cli.tui.poison_view import PoisonView
 from exchange_cli.tui.routing_view import RoutingView
+from exchange_cli.tui.stream_table import StreamTable
 from exchange_cli.tui.target import TuiTarget
 
 TABS = ("functions", "messages", "entities", "routing", "poison", "logs")
@@ -57,6 +60,10 @@ class ExchangeApp(App[None]):
 
     def __init__(self, target: TuiTarget, *, poll_interval: float = 0.25, ring_size: int = RING_SIZE) -> None:
         super().__init__()
+        if "TEXTUAL_ANIMATIONS" not in os.environ:
+            # the sliding tab underline repaints for 0.3 s after every tab switch, competing with the new tab's
+            # first paint on a busy machine; the underline jumps instead (TEXTUAL_ANIMATIONS=full brings it back)
+            self.animation_level = "none"
         self.target = target
         self.poll_interval = poll_interval
         self.feed = JournalFeed(target.journal_path)
@@ -65,6 +72,7 @@ class ExchangeApp(App[None]):
         self.reader = EntityReader(target.database_url) if target.database_url else None
         self._polling = False
         self._dirty = {"functions": True, "routing": True, "entities": False}
+        self._functions_view: FunctionsView | None = None
 
     #: What the live tables take from the app.
     _live = (follow, paused)
@@ -84,9 +92,10 @@ class ExchangeApp(App[None]):
                 yield PoisonView(self.target, self.source_queues, self.poison_reason)
             with TabPane("Logs", id="logs"):
                 yield LogsView(self.model.logs, ring_size=self.ring_size).data_bind(*self._live)
-        yield Footer()
+        yield LiveFooter()
 
     def on_mount(self) -> None:
+        self._functions_view = self.query_one(FunctionsView)
         self.sub_title = str(self.target.deployment_dir)
         self.load_catalog()
         self.set_interval(self.poll_interval, self._poll_unless_busy)
@@ -141,20 +150,30 @@ class ExchangeApp(App[None]):
             self.load_catalog()
 
     def redraw(self) -> None:
-        """Redraw what changed (the figures, the graph, the entity listing), at most once a REDRAW_INTERVAL."""
-        if not self._views_up():
-            return
-        if self._dirty["functions"]:
+        """Redraw what changed (the figures, the graph, the entity listing), at most once a REDRAW_INTERVAL.
+
+        Only the tab on screen is redrawn: the others stay marked and are brought up to date when shown, so a
+        view nobody looks at costs no layout, no rows and no entity query."""
+        if self._views_up():
+            self._redraw_tab(self.query_one(TabbedContent).active)
+
+    def _redraw_tab(self, tab: str) -> None:
+        if tab == "functions" and self._dirty["functions"]:
             self.query_one(FunctionsView).show(self.model)
-        if self._dirty["routing"]:
+        elif tab == "routing" and self._dirty["routing"]:
             self.query_one(RoutingView).redraw()
-        if self._dirty["entities"]:
+        elif tab == "entities" and self._dirty["entities"]:
             self.query_one(EntitiesView).reload()
-        self._dirty = dict.fromkeys(self._dirty, False)
+        elif tab in ("messages", "logs"):
+            self.query_one(f"#{tab}", TabPane).query_one(StreamTable).catch_up()
+        if tab in self._dirty:
+            self._dirty[tab] = False
 
     def _views_up(self) -> bool:
         # timers and the poll worker may still fire while the app shuts down and its views are gone
-        return not self._exit and bool(self.screen_stack) and bool(self.screen_stack[0].query(FunctionsView))
+        # (a reference, not a query: a query walks the whole DOM, at every poll)
+        view = self._functions_view
+        return not self._exit and view is not None and view.is_attached
 
     def source_queues(self) -> list[str]:
         """Every queue the pipeline reads or writes (poison queues left out)."""
@@ -256,6 +275,8 @@ class ExchangeApp(App[None]):
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id:
+            if self._views_up():
+                self._redraw_tab(event.pane.id)
             self._focus_pane(event.pane.id)
 
     def _focus_pane(self, tab: str) -> None:

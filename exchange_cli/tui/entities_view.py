@@ -75,14 +75,18 @@ class EntitiesView(Vertical):
         self.query_one("#entities-note", Static).update(text)
 
     def _show(self, entities: list[Entity]) -> None:
+        same = [(e.id, e.version, e.updated_at) for e in entities] == [
+            (e.id, e.version, e.updated_at) for e in self.entities
+        ]
         self.entities = entities
         table = self.query_one(DataTable)
-        row = table.cursor_row
-        table.clear()
-        for e in entities:
-            updated = e.updated_at.strftime("%m-%d %H:%M:%S")
-            table.add_row(e.tenant_id, e.canonical_type, e.source, e.external_id, str(e.version), updated, key=e.id)
-        table.move_cursor(row=min(row, max(0, table.row_count - 1)), animate=False)
+        if not same or table.row_count != len(entities):  # the same listing is not rebuilt (up to 500 rows)
+            row = table.cursor_row
+            table.clear()
+            for e in entities:
+                updated = e.updated_at.strftime("%m-%d %H:%M:%S")
+                table.add_row(e.tenant_id, e.canonical_type, e.source, e.external_id, str(e.version), updated, key=e.id)
+            table.move_cursor(row=min(row, max(0, table.row_count - 1)), animate=False)
         self._note(f"{len(entities)} entities" + (" (the newest shown)" if len(entities) >= 500 else ""))
 
     def on_input_changed(self) -> None:

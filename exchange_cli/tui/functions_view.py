@@ -74,6 +74,10 @@ class FunctionsView(Vertical):
     """
     BINDINGS = [Binding("t", "run", "Run/fire"), Binding("m", "messages", "Its messages")]
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._detail_shown: Text | None = None
+
     def compose(self) -> ComposeResult:
         table: DataTable[Any] = DataTable(cursor_type="row", zebra_stripes=True)
         for label, _ in COLUMNS:  # auto width: long function names and triggers are shown whole
@@ -101,7 +105,10 @@ class FunctionsView(Vertical):
         name = self._selected()
         model: LiveModel | None = getattr(self, "model", None)
         if name is not None and model is not None and name in model.functions:
-            self.query_one("#function-detail", Static).update(describe(model.functions[name]))
+            text = describe(model.functions[name])
+            if text != self._detail_shown:  # an update asks for a layout: only when the line changed
+                self._detail_shown = text
+                self.query_one("#function-detail", Static).update(text)
 
     def on_data_table_row_highlighted(self) -> None:
         self._detail()

@@ -72,9 +72,12 @@ class StreamTable(Vertical, Generic[R]):
         table = self.table
         at_tail = table.cursor_row >= len(self._shown) - 1  # decided before the rows arrive
         before = len(self._shown)
-        self._shown.extend(row for row in rows if not wanted or wanted.matches(row))
-        if len(self._shown) != before or before == self.ring_size:
-            table.show(self._shown, follow=at_tail)
+        new = [row for row in rows if not wanted or wanted.matches(row)]
+        if not new:
+            return
+        self._shown.extend(new)
+        table.stripe_offset += before + len(new) - len(self._shown)  # rows dropped off the top keep their stripe
+        table.show(self._shown, follow=at_tail)
 
     def rebuild(self) -> None:
         """Show the model's ring again, through the filter."""
@@ -82,7 +85,13 @@ class StreamTable(Vertical, Generic[R]):
             return
         wanted = self._active_filter()
         self._shown = deque((row for row in self.rows if not wanted or wanted.matches(row)), maxlen=self.ring_size)
+        self.table.stripe_offset = 0
         self.table.show(self._shown, follow=True)
+
+    def catch_up(self) -> None:
+        """Bring the table up to date with rows taken while it was hidden (see :meth:`LiveTable.show`)."""
+        if self.is_mounted:
+            self.table.catch_up()
 
     def selected(self) -> R | None:
         """The row under the cursor."""

@@ -106,6 +106,7 @@ async def test_tab_in_the_editor_moves_to_the_queue_field_and_back(target: TuiTa
         assert editor.text == before  # no tab character was typed into the body
 
 
+@pytest.mark.subprocess  # the storage SDK's user agent runs `uname -p` (platform.uname() on Python 3.11)
 async def test_a_stopped_storage_is_said_and_the_app_keeps_running(journal: Journal, target: TuiTarget) -> None:
     from textual.widgets import Static
 

@@ -109,9 +109,12 @@ async def test_following_a_correlation_id_narrows_messages_logs_and_routing(
     app = make_app(target)
     async with app.run_test() as pilot:
         await pilot.press("2")
-        await wait_for(pilot, lambda: len(stream_rows(app)) == 15)
-        app.query_one(MessagesView).table.focus()
-        app.query_one(MessagesView).table.move_cursor(row=6)  # order 3
+        table = app.query_one(MessagesView).table
+        await wait_for(pilot, lambda: len(stream_rows(app)) == 15 and table.size.height > 0)  # rows in, laid out
+        table.focus()
+        table.move_cursor(row=6)  # order 3
+        await pilot.pause()  # the resize's scroll-into-view runs after a refresh: it must keep the cursor on 6
+        assert table.cursor_row == 6
         await pilot.press("c")
         await wait_for(pilot, lambda: len(stream_rows(app)) == 3)
 

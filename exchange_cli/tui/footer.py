@@ -1,0 +1,80 @@
+"""The key bar at the bottom: Textual's Footer, updated in place instead of recomposed on every focus change.
+
+Textual's Footer removes and mounts all its keys whenever the screen's bindings may have changed, which is every
+focus change: on a tab switch that was the most expensive part of the key press (a dozen widgets mounted and
+styled, then a full layout). This one builds the keys the same way, then keeps the widgets it has: it changes the
+text of the keys that stay, mounts only keys it never had and hides the ones not needed now (kept for the next
+tab that needs them). What it shows is the same.
+"""
+
+from __future__ import annotations
+
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+#: What a key shows and does; two keys with the same signature look the same.
+Signature = tuple[str, str, str, str, bool, str, str]
+
+_PALETTE = "-command-palette"
+
+
+def _signature(key: FooterKey) -> Signature:
+    classes = " ".join(sorted(key.classes - {"-disabled", "-compact"}))
+    return (key.key, key.key_display, key.description, key.action, key._disabled, str(key.tooltip or ""), classes)
+
+
+class LiveFooter(Footer):
+    """A Footer that reuses its key widgets."""
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        # in place, at once: the keys change in the same frame as the focus (Footer waits a refresh, then
+        # recomposes, which costs the tab switch a second layout and paint)
+        if self.is_attached and screen is self.screen and not self._update_in_place():
+            self.call_after_refresh(self.recompose)
+
+    def _wanted(self) -> list[FooterKey] | None:
+        """The keys Footer would compose now, or None when it would group some (then it recomposes)."""
+        if any(b.group is not None for _, b, _, _ in self.screen.active_bindings.values() if b.show):
+            return None
+        return [k for k in self.compose() if isinstance(k, FooterKey)]
+
+    def _update_in_place(self) -> bool:
+        """Show the wanted keys with the widgets there are; False when only a recompose will do (the first time,
+        grouped keys, the command palette's key coming or going)."""
+        wanted = self._wanted()
+        have = [k for k in self.children if isinstance(k, FooterKey)]
+        if wanted is None or not have or len(have) != len(self.children):
+            return False
+        palette_have = [k for k in have if _PALETTE in k.classes]
+        palette_wanted = [k for k in wanted if _PALETTE in k.classes]
+        if len(palette_have) != len(palette_wanted):
+            return False
+        if [_signature(k) for k in have if k.display] == [_signature(k) for k in wanted]:
+            return True
+        plain_have = [k for k in have if _PALETTE not in k.classes]
+        plain_wanted = [k for k in wanted if _PALETTE not in k.classes]
+        for old, new in [*zip(plain_have, plain_wanted, strict=False), *zip(palette_have, palette_wanted, strict=True)]:
+            _copy(old, new)
+            old.display = True
+        for spare in plain_have[len(plain_wanted) :]:  # hidden, kept for the next tab that has more keys
+            spare.display = False
+        added = plain_wanted[len(plain_have) :]
+        if added:
+            self.mount_all(added, before=palette_have[0] if palette_have else None)
+        return True
+
+
+def _copy(old: FooterKey, new: FooterKey) -> None:
+    """Make ``old`` show and do what ``new`` would."""
+    if _signature(old) == _signature(new):
+        return
+    width_changes = (old.key_display, old.description) != (new.key_display, new.description)
+    old.key, old.key_display, old.description, old.action = new.key, new.key_display, new.description, new.action
+    old._disabled = new._disabled
+    old.set_class(new._disabled, "-disabled")
+    old.tooltip = new.tooltip
+    old.refresh(layout=width_changes)
