@@ -31,6 +31,7 @@ from emulator.runtime.invocation import InvocationResult, Invoker
 from emulator.runtime.retry_policy import RetryPolicy, check_retry_policies
 from emulator.triggers.schedule import Schedule, parse_schedule
 from emulator.triggers.timer_monitor import ScheduleMonitor, ScheduleStatus
+from framework.context import current_settings
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,8 @@ class TimerRunner:
         """Start one loop per enabled timer function of ``host``."""
         deployment = host.deployment
         state_dir = self._state_dir or deployment.path / ".exchange"
-        await self.start_with(host.invoker, host.functions, settings=_app_settings(deployment), state_dir=state_dir)
+        # started by the host under its runtime: %NAME% schedules resolve from this host's own app settings
+        await self.start_with(host.invoker, host.functions, settings=current_settings(), state_dir=state_dir)
 
     async def start_with(
         self, invoker: Invoker, functions: Sequence[FunctionInfo], *, settings: Mapping[str, str], state_dir: Path

@@ -11,6 +11,7 @@ import json
 import logging
 from pathlib import Path
 
+import aiohttp
 import pytest
 import sqlalchemy as sa
 
@@ -20,6 +21,7 @@ from emulator.journal.store import InvocationScope, Journal, current_invocation
 from emulator.runtime import logs
 from emulator.runtime.host import Host
 from emulator.testing.environment import ProcessEnvironment, SettingsConflictError
+from emulator.triggers.http.server import HttpOptions, HttpServer
 from framework import events, tenant_context
 from framework.context import current_runtime, current_settings, default_runtime, runtime_context
 from framework.databases import get_database
@@ -28,11 +30,11 @@ from framework.services import ProcessingService
 from framework.storage import dev_connection_string
 
 
-def _host(folder: Path, tenant: str) -> Host:
+def _host(folder: Path, tenant: str, **settings: str) -> Host:
     folder.mkdir()
     (folder / "function_app.py").write_text("import azure.functions as func\napp = func.FunctionApp()\n")
     (folder / "host.json").write_text(json.dumps({"version": "2.0"}))
-    values = {"FUNCTIONS_WORKER_RUNTIME": "python", "TENANT_ID": tenant}
+    values = {"FUNCTIONS_WORKER_RUNTIME": "python", "TENANT_ID": tenant, **settings}
     (folder / "local.settings.json").write_text(json.dumps({"IsEncrypted": False, "Values": values}))
     journal = Journal(folder / ".exchange" / "journal.db")
     database_url = f"sqlite:///{folder / 'data.db'}"
@@ -124,3 +126,26 @@ def test_the_process_environment_refuses_two_app_folders_with_a_module_of_the_sa
     environment.claim(tmp_path / "one", {})  # the same folder twice imports the same modules: nothing to confuse
     with pytest.raises(SettingsConflictError, match="modules of the same name, shared:"):
         environment.claim(tmp_path / "two", {})
+
+
+async def _homepage_status(host: Host) -> int:
+    """Start only an HTTP server (no functions: indexing would write the app's settings into ``os.environ``) under
+    the host's runtime, as the host starts its runners, and ask for ``/``."""
+    server = HttpServer(HttpOptions(port=0))
+    with runtime_context(host.runtime):
+        await server.start_with(host.invoker, [], state_dir=host.deployment.path / ".exchange")
+    try:
+        async with aiohttp.ClientSession() as client, client.get(server.base_url() + "/") as response:
+            return response.status
+    finally:
+        await server.drain(0)
+
+
+def test_each_hosts_http_server_follows_its_own_app_settings(tmp_path: Path) -> None:
+    plain = _host(tmp_path / "plain", "tenant-one")
+    quiet = _host(tmp_path / "quiet", "tenant-two", AzureWebJobsDisableHomepage="true")
+
+    async def both() -> tuple[int, int]:
+        return await _homepage_status(quiet), await _homepage_status(plain)
+
+    assert asyncio.run(both()) == (204, 200)

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import time
 import zlib
@@ -34,9 +33,9 @@ _LANDING_PAGE = """<!DOCTYPE html>
 """
 
 
-def landing_page() -> web.Response:
-    """What the host answers at ``/``: the page, or 204 with ``AzureWebJobsDisableHomepage=true``."""
-    if os.environ.get("AzureWebJobsDisableHomepage", "").lower() == "true":
+def landing_page(disabled: bool) -> web.Response:
+    """What the host answers at ``/``: the page, or 204 when ``AzureWebJobsDisableHomepage=true`` (``disabled``)."""
+    if disabled:
         return web.Response(status=204)
     return web.Response(status=200, text=_LANDING_PAGE, content_type="text/html")
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
-import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from emulator.triggers.http.messages import aiohttp_response, function_request, 
 from emulator.triggers.http.route_checks import check_route_is_free, check_route_prefix
 from emulator.triggers.http.routes import Route, RouteTable, parse_template
 from emulator.triggers.http.state import STATE, HttpState
+from framework.context import current_settings
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +53,10 @@ class HttpOptions:
     enable_auth: bool = False
 
 
-def max_request_body_size() -> int:
+def max_request_body_size(settings: Mapping[str, str]) -> int:
     """The largest request body accepted (413 above it): 100 MB as on the host, or the app setting
     ``FUNCTIONS_REQUEST_BODY_SIZE_LIMIT`` (bytes) when it is a number, as the host reads it."""
-    configured = os.environ.get("FUNCTIONS_REQUEST_BODY_SIZE_LIMIT", "").strip()
+    configured = settings.get("FUNCTIONS_REQUEST_BODY_SIZE_LIMIT", "").strip()
     return int(configured) if configured.isdigit() else DEFAULT_MAX_REQUEST_BODY_SIZE
 
 
@@ -113,8 +113,11 @@ class HttpServer:
         port = port if port is not None else self.options.port if self.options.port is not None else 7071
         table = build_routes(functions, route_prefix)
         keys = load_keys(state_dir / "keys.json", [f.name for f in functions]) if self.options.enable_auth else None
+        # started by the host under its runtime: these are the host's own app settings, read once
+        settings = current_settings()
         self.state = HttpState(invoker, functions, table, route_prefix.strip("/"), keys, state_dir.parent)
-        app = web.Application(client_max_size=max_request_body_size())
+        self.state.homepage_disabled = settings.get("AzureWebJobsDisableHomepage", "").lower() == "true"
+        app = web.Application(client_max_size=max_request_body_size(settings))
         app[STATE] = self.state
         admin.add_routes(app)
         app.router.add_route("*", "/{tail:.*}", _serve_function)
@@ -183,7 +186,7 @@ async def _serve_function(request: web.Request) -> web.StreamResponse:
     state = request.app[STATE]
     found = state.table.match(request.method, request.path)
     if found is None:
-        return admin_host.landing_page() if request.path == "/" else web.Response(status=404)
+        return admin_host.landing_page(state.homepage_disabled) if request.path == "/" else web.Response(status=404)
     route, params = found
     fn = next(f for f in state.functions if f.name == route.function)
     if state.keys is not None and not state.keys.allows(

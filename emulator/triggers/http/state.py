@@ -28,6 +28,8 @@ class HttpState:
     keys: FunctionKeys | None
     #: The deployment folder (the host's id and status derive from it).
     deployment_dir: Path = field(default_factory=Path.cwd)
+    #: ``AzureWebJobsDisableHomepage=true`` in the host's app settings: ``GET /`` answers 204, not the page.
+    homepage_disabled: bool = False
     #: Runs started by the admin endpoint (202 Accepted), awaited on drain.
     background: set[asyncio.Task[object]] = field(default_factory=set)
 
