@@ -57,6 +57,13 @@ class StreamTable(Vertical, Generic[R]):
         """The table widget."""
         return self.query_one(LiveTable)
 
+    def _mounted_table(self) -> LiveTable | None:
+        """The table while it is mounted, else None: timers and the poll worker can fire between this view's mount
+        and its children's, and while shutdown removes the children first."""
+        if not self.is_mounted:
+            return None
+        return next(iter(self.query(LiveTable)), None)
+
     def cells(self, row: R) -> Sequence[Cell]:
         """The (text, style) cells of one row, in :attr:`COLUMNS` order."""
         raise NotImplementedError
@@ -66,10 +73,10 @@ class StreamTable(Vertical, Generic[R]):
 
     def add(self, rows: Iterable[R]) -> None:
         """Show new rows that pass the filter (ignored while paused)."""
-        if self.paused or not self.is_mounted:
+        table = self._mounted_table()
+        if self.paused or table is None:
             return
         wanted = self._active_filter()
-        table = self.table
         at_tail = table.cursor_row >= len(self._shown) - 1  # decided before the rows arrive
         before = len(self._shown)
         new = [row for row in rows if not wanted or wanted.matches(row)]
@@ -81,17 +88,19 @@ class StreamTable(Vertical, Generic[R]):
 
     def rebuild(self) -> None:
         """Show the model's ring again, through the filter."""
-        if not self.is_mounted:
+        table = self._mounted_table()
+        if table is None:
             return
         wanted = self._active_filter()
         self._shown = deque((row for row in self.rows if not wanted or wanted.matches(row)), maxlen=self.ring_size)
-        self.table.stripe_offset = 0
-        self.table.show(self._shown, follow=True)
+        table.stripe_offset = 0
+        table.show(self._shown, follow=True)
 
     def catch_up(self) -> None:
         """Bring the table up to date with rows taken while it was hidden (see :meth:`LiveTable.show`)."""
-        if self.is_mounted:
-            self.table.catch_up()
+        table = self._mounted_table()
+        if table is not None:
+            table.catch_up()
 
     def selected(self) -> R | None:
         """The row under the cursor."""
