@@ -123,8 +123,7 @@ class FrameClock:
         t0 = time.perf_counter()
         assert app._driver is not None
         app._driver.send_message(event)
-        for _ in range(3):  # the key, then what its handlers posted (tab activation, focus), then their echoes
-            await pilot._wait_for_screen()
+        await settle(pilot)
         handled = time.perf_counter()
         screen = app.screen
         if screen._layout_required or screen._repaint_required or screen._scroll_required or screen._dirty_widgets:
@@ -134,6 +133,16 @@ class FrameClock:
             return (await asyncio.wait_for(frame, 30) - t0) * 1000
         written = [t for t in self.frames if t >= t0]  # already on screen (or nothing to show)
         return ((written[-1] if written else handled) - t0) * 1000
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Until every widget has handled what the key set off: each round waits for what was queued when it began
+    (the key; then what its handlers posted: a tab activation, bubbling up, a focus change...)."""
+    app = pilot.app
+    for _ in range(20):
+        await pilot._wait_for_screen()
+        if all(node._message_queue.empty() for node in (app, *app.screen.walk_children(with_self=True))):
+            return
 
 
 async def old_press(pilot: Pilot[None], key: str) -> float:
