@@ -268,16 +268,10 @@ class ExchangeApp(App[None]):
         self.call_from_thread(self.notify, text, severity="information" if ok else "error")
 
     def action_show_tab(self, tab: str) -> None:
-        """Show ``tab``, its rows brought up to date and its table focused, all before the next frame.
-
-        Not left to the TabActivated handler (which still does it for a click on a tab): by the time that message
-        arrives the screen may have laid out the switch already, and the focus change (the footer's keys) would
-        then cost a second layout and frame."""
         tabs = self.query_one(TabbedContent)
-        tabs.active = tab
-        if self._views_up():
-            self._redraw_tab(tab)
+        if tabs.active == tab:
             self._focus_pane(tab)
+        tabs.active = tab  # a change focuses the pane's table when the tab is activated
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         """Bring the shown tab up to date and put the keyboard in it.
