@@ -274,10 +274,15 @@ class ExchangeApp(App[None]):
         tabs.active = tab  # a change focuses the pane's table when the tab is activated
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        if event.pane.id:
-            if self._views_up():
-                self._redraw_tab(event.pane.id)
-            self._focus_pane(event.pane.id)
+        """Bring the shown tab up to date and put the keyboard in it.
+
+        Only if it is still the active tab: two tab keys pressed quickly leave the first activation in the queue
+        behind the second, and focusing the first pane then would make it active again (a focused pane activates
+        itself), which activates... the two tabs took turns for ever, a redraw and a layout each time."""
+        pane = event.pane.id
+        if pane and self._views_up() and pane == event.tabbed_content.active:  # (no panes while shutting down)
+            self._redraw_tab(pane)
+            self._focus_pane(pane)
 
     def _focus_pane(self, tab: str) -> None:
         """Put the keyboard in the view's table (or its graph), so its keys work at once."""

@@ -9,6 +9,8 @@ tab that needs them). What it shows is the same.
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
@@ -24,8 +26,24 @@ def _signature(key: FooterKey) -> Signature:
     return (key.key, key.key_display, key.description, key.action, key._disabled, str(key.tooltip or ""), classes)
 
 
+class _Key(FooterKey):
+    """A FooterKey whose new size asks for no second layout.
+
+    Textual sets a widget's virtual size during a layout with a layout refresh, so a key that changed width on a
+    tab switch made the whole screen lay out twice. A key does not scroll: its virtual size is only bookkeeping."""
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
+
+
 class LiveFooter(Footer):
     """A Footer that reuses its key widgets."""
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            if type(widget) is FooterKey:
+                widget.__class__ = _Key  # the same widget, styled the same (CSS matches FooterKey on subclasses)
+            yield widget
 
     def bindings_changed(self, screen: Screen[object]) -> None:
         self._bindings_ready = True

@@ -113,7 +113,7 @@ class LiveTable(ScrollView, can_focus=True):
             self._stale = True
             return
         self._stale = False
-        self.virtual_size = Size(self.size.width, len(rows) + 1)
+        self.virtual_size = self._virtual_size()
         if at_tail:
             self.move_cursor(len(rows) - 1)
         else:
@@ -227,8 +227,13 @@ class LiveTable(ScrollView, can_focus=True):
             segments.append(Segment(" " * (width - used), base))
         return Strip(segments).crop(0, width)
 
+    def _virtual_size(self) -> Size:
+        """Width 0 (overflow-x is hidden): a width taken while the table was hidden would change when it is shown,
+        and a new virtual size costs the whole screen a second layout on that tab switch."""
+        return Size(0, len(self.rows) + 1)
+
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self.rows) + 1)
+        self.virtual_size = self._virtual_size()
         # a table sized while hidden (another tab) scrolled nowhere: bring the cursor into view once laid out.
         # The row is read then, not now: a key press (or a test's move_cursor) between the resize and the
         # refresh would otherwise have its cursor put back where it was at the resize.

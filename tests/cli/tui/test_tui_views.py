@@ -238,3 +238,27 @@ async def test_long_queue_and_function_names_are_shown_whole_on_a_wide_terminal(
         line = table.render_line(1).text
 
     assert queue in line and function in line
+
+
+async def test_two_tab_keys_typed_at_once_leave_the_second_tab_shown(journal: Journal, target: TuiTarget) -> None:
+    # both keys queued before either is handled, as a fast typist does: the first tab's late activation used to
+    # focus its pane, which activated it again, and the two tabs took turns for ever
+    from textual import events
+    from textual.widgets import TabbedContent
+
+    write_orders(journal, 1, 3)
+    app = make_app(target)
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: app.model.entries_seen == 3 * 7)
+        tabs = app.query_one(TabbedContent)
+        activations: list[str] = []
+        tabs.watch(tabs, "active", lambda active: activations.append(active), init=False)
+        assert app._driver is not None
+        for key in ("2", "6"):
+            app._driver.send_message(events.Key(key, key))
+        await wait_for(pilot, lambda: tabs.active == "logs")
+        for _ in range(5):
+            await pilot.pause()
+
+        assert activations == ["messages", "logs"]
+        assert app.focused is app.query_one(LogsView).table
