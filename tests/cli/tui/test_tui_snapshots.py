@@ -57,7 +57,17 @@ def test_functions_view_at_80x24(app: ExchangeApp, snap_compare: SnapCompare) ->
 
 
 def test_messages_view_at_80x24(app: ExchangeApp, snap_compare: SnapCompare) -> None:
-    assert snap_compare(app, press=["2"], terminal_size=(80, 24), run_before=settled(app))
+    async def show_messages(pilot: Pilot[Any]) -> None:
+        await pilot.press("2")
+        table = app.query_one(MessagesView).table
+
+        def cursor_on_screen() -> bool:  # the table follows the newest row once it has been laid out
+            top, height = table.scroll_offset.y, table.size.height - 1  # the header takes one line
+            return height > 0 and top <= table.cursor_row < top + height and table.cursor_row == table.row_count - 1
+
+        await wait_for(pilot, cursor_on_screen)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settled(app, then=show_messages))
 
 
 def test_routing_view_at_80x24(app: ExchangeApp, snap_compare: SnapCompare) -> None:
