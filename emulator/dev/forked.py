@@ -26,7 +26,7 @@ from emulator.dev import protocol
 from emulator.dev.control import CANCEL_CHECK_S, ControlChannel
 from emulator.dev.forkserver import PACKET, send
 from emulator.dev.protocol import Exited, Fork, Forked, ProtocolError
-from emulator.dev.workers import READY_TIMEOUT_S, WorkerProcess
+from emulator.dev.workers import READY_TIMEOUT_S, WorkerProcess, spawn
 
 log = logging.getLogger("exchange.dev")
 
@@ -99,23 +99,7 @@ class ForkServer:
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         args = [sys.executable, "-m", "emulator.dev.forkserver", "--channel-fd", str(child.fileno())]
         args += ["--grace", str(self._grace)]
-        fds = [child.fileno()]
-        if self._http is not None:
-            args += ["--http-fd", str(self._http.fileno())]
-            fds.append(self._http.fileno())
-        out = self._log.open("ab") if self._log is not None else None
-        try:  # a session of its own, as the workers: Ctrl-C reaches only the supervisor
-            self._popen = subprocess.Popen(
-                args,
-                pass_fds=fds,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT if out is not None else None,
-                start_new_session=True,
-            )
-        finally:
-            if out is not None:
-                out.close()
+        self._popen = spawn(args, channel=child, http_sock=self._http, log=self._log)
         child.close()
         self._channel, self._gone = parent, False
         self._forked = queue.Queue()

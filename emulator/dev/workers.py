@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import socket
 import subprocess
@@ -90,25 +89,7 @@ class WorkerProcess:
             "--index",
             str(index),
         ]
-        fds = [child.fileno()]
-        if http_sock is not None:
-            args += ["--http-fd", str(http_sock.fileno())]
-            fds.append(http_sock.fileno())
-        # A session of its own: Ctrl-C reaches only the supervisor, which drains workers in order.
-        out = log.open("ab") if log is not None else None
-        try:
-            popen = subprocess.Popen(
-                args,
-                pass_fds=fds,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT if out is not None else None,
-                start_new_session=True,
-                env=env or os.environ.copy(),
-            )
-        finally:
-            if out is not None:
-                out.close()
+        popen = spawn(args, channel=child, http_sock=http_sock, log=log, env=env or None)
         child.close()
         return cls(popen, ControlChannel(parent), index, cancel or threading.Event())
 
@@ -219,3 +200,34 @@ def finish_drain(workers: list[WorkerProcess], timeout: float) -> None:
         worker.control.wait(Drained, timeout=timeout + 1.0)
     if workers:
         threading.Thread(target=stop_all, args=(workers, timeout), name="reap", daemon=True).start()
+
+
+def spawn(
+    args: list[str],
+    *,
+    channel: socket.socket,
+    http_sock: socket.socket | None,
+    log: Path | None,
+    env: dict[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start ``args`` (a worker or the fork server) with its end of ``channel`` and the HTTP socket (``--http-fd``),
+    in a session of its own: Ctrl-C reaches only the supervisor, which drains its children in order. Its output goes
+    to this terminal, or appended to ``log``; ``env`` defaults to this process's environment."""
+    fds = [channel.fileno()]
+    if http_sock is not None:
+        args = [*args, "--http-fd", str(http_sock.fileno())]
+        fds.append(http_sock.fileno())
+    out = log.open("ab") if log is not None else None
+    try:
+        return subprocess.Popen(
+            args,
+            pass_fds=fds,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT if out is not None else None,
+            start_new_session=True,
+            env=env,
+        )
+    finally:
+        if out is not None:
+            out.close()
