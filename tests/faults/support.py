@@ -313,13 +313,15 @@ class TcpProxy:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port, reuse_address=True)
 
     async def _stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()  # no new connections
+        # cut the open ones before waiting: since Python 3.12.1 wait_closed() waits for every connection to end
         for writer in list(self._open):
             writer.transport.abort()
         self._open.clear()
+        if server is not None:
+            await server.wait_closed()
 
     async def _serve(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         try:
