@@ -58,6 +58,8 @@ class InvocationScope:
 
     invocation_id: str
     function: str
+    #: The correlation id the invoker put in force around the call (for code that runs where it does not reach).
+    correlation_id: str | None = None
     #: How the framework failed the message inside it (dead-lettered, retry scheduled), filled by the invoker's
     #: event sink: a function that returned normally after that is journaled as failed.
     failures: list[str] = field(default_factory=list)
@@ -199,7 +201,10 @@ class Journal:
 
     def event_sink(self, event: Event) -> None:
         """A :mod:`framework.events` sink: each framework event becomes an entry tied to the current invocation."""
-        scope = current_invocation.get()
+        self.append_event(event, current_invocation.get())
+
+    def append_event(self, event: Event, scope: InvocationScope | None) -> None:
+        """Append a framework event as an entry tied to the invocation ``scope`` (None: to no invocation)."""
         data = dict(event.data)
         if event.tenant_id:
             data.setdefault("tenant_id", event.tenant_id)
@@ -208,7 +213,7 @@ class Journal:
                 event.kind,
                 function=scope.function if scope else None,
                 invocation_id=scope.invocation_id if scope else None,
-                correlation_id=event.correlation_id,
+                correlation_id=event.correlation_id or (scope.correlation_id if scope else None),
                 status=data.get("status") if isinstance(data.get("status"), str) else None,
                 data=data,
                 at=event.at,

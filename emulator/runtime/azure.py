@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 import uuid
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -100,10 +101,11 @@ class AzureRuntime:
 
     def __init__(self, folder: Path) -> None:
         check_available()
-        from azure_functions_runtime import handle_event
+        from azure_functions_runtime import handle_event, invocation_id_cv
 
         self.folder = folder
         self._events: Any = handle_event
+        self._invocation_id: ContextVar[str | None] = invocation_id_cv
         self.function_ids: dict[str, str] = {}
 
     async def start(self) -> list[str]:
@@ -119,10 +121,13 @@ class AzureRuntime:
         self.function_ids = {m.name: m.function_id for m in metadata.function_metadata_results or []}
         return list(self.function_ids)
 
-    async def invoke(self, name: str, inputs: dict[str, Datum], metadata: dict[str, Datum]) -> RuntimeOutcome:
-        """Run ``name`` with these input values and trigger metadata."""
+    async def invoke(
+        self, name: str, inputs: dict[str, Datum], metadata: dict[str, Datum], *, invocation_id: str | None = None
+    ) -> RuntimeOutcome:
+        """Run ``name`` with these input values and trigger metadata, as invocation ``invocation_id`` (the host
+        assigns it, as the real host does in its InvocationRequest: the function's ``context.invocation_id``)."""
         invocation = SimpleNamespace(
-            invocation_id=str(uuid.uuid4()),
+            invocation_id=invocation_id or str(uuid.uuid4()),
             function_id=self.function_ids[name],
             input_data=[ParameterBinding(name=k, data=to_typed_data(v)) for k, v in inputs.items()],
             trigger_metadata={k: to_typed_data(v) for k, v in metadata.items()},
@@ -135,6 +140,15 @@ class AzureRuntime:
         outputs = {p.name: from_typed_data(p.data) for p in response.output_data or []}
         returned = None if response.return_value is None else from_typed_data(response.return_value)
         return RuntimeOutcome(ok=True, outputs=outputs, returned=returned)
+
+    def invocation_in_force(self) -> str | None:
+        """The invocation the runtime is running on the calling thread, or None.
+
+        The runtime calls a sync function in its own thread pool through ``loop.run_in_executor``, which copies no
+        context variables: nothing the host set around the invocation reaches that thread. What does is the
+        runtime's own ``invocation_id_cv`` (exported by the package), which it sets in that thread for each call
+        "because we need to access the current invocation_id from ThreadPoolExecutor's threads"."""
+        return self._invocation_id.get()
 
 
 def _request(**inner: Any) -> Any:

@@ -24,8 +24,7 @@ from emulator.runtime.azure import AzureRuntime, RuntimeName
 from emulator.runtime.azure import check_available as check_runtime_available
 from emulator.runtime.invocation import Invoker
 from emulator.triggers.queue import LEASE_S, QueuePoller
-from framework.context import runtime_context
-from framework.event import Sink
+from framework.context import default_runtime, runtime_context
 from framework.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -72,8 +71,7 @@ class Host:
             os.environ.update(self.app_settings)
         #: What the framework uses inside this host's functions: its settings (this host's app settings over the
         #: process environment), event sinks, metrics, queue transport and databases (disposed at :meth:`stop`).
-        sinks: list[Sink] | None = [journal.event_sink] if journal is not None else None
-        self.runtime = Runtime(settings=ChainMap(self.app_settings, os.environ), sinks=sinks)
+        self.runtime = framework_runtime(runtime, self.app_settings)
         self.invoker = Invoker(
             storage, config=deployment.host, journal=journal, on_queue_sent=self._queue_sent, runtime=self.runtime
         )
@@ -157,7 +155,7 @@ class Host:
         await self.start_runtime()
         await self.prepare()
         if self.journal is not None:
-            self._log_handler = logs.install(self.journal, self.runtime)
+            self._log_handler = logs.install(self.journal, self.runtime, self.invoker.scope)
         for name, poller in (self._prepared or {}).items():
             await poller.start()
             self.pollers[name] = poller
@@ -220,6 +218,20 @@ class Host:
     def _record(self, kind: str, **data: object) -> None:
         if self.journal is not None:
             self.journal.record(kind, data=data)
+
+
+def framework_runtime(engine: RuntimeName, app_settings: dict[str, str]) -> Runtime:
+    """The framework runtime a host's functions run under: its own one, or the process's under azure-functions-runtime.
+
+    The real runtime calls a sync function in its own thread pool (``loop.run_in_executor``, which copies no context
+    variables), so the framework there sees no runtime a host put in force, only the process's: on Azure the
+    worker process is the one host. The host makes that one its own (its sinks and transport, released at
+    :meth:`Host.stop`), so what the framework does is journaled and sent through the host as on the emulator's
+    path. Its settings are ``os.environ``, where the host writes its app settings, as the real worker reads them.
+    """
+    if engine == "azure":
+        return default_runtime()
+    return Runtime(settings=ChainMap(app_settings, os.environ))
 
 
 def describe_binding(binding: BindingInfo) -> str:

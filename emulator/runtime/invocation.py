@@ -127,7 +127,7 @@ class Invoker:
         self.journal = journal
         #: The framework runtime the functions run under (event sinks, metrics, queue transport of this host).
         self.runtime = runtime or Runtime()
-        self.runtime.sinks.add(_note_failure)
+        self.runtime.sinks.add(self._on_event)
         #: Called with a queue name after an output binding sent to it (wakes this host's poller of that queue).
         self.on_queue_sent = on_queue_sent
         #: azure-functions-runtime, when it runs the functions (``--runtime azure``); None: the emulator's own path.
@@ -140,6 +140,19 @@ class Invoker:
         )
         threads = _thread_count(self.runtime.settings)
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="exchange-fn")
+        #: The invocations running now, by id: how code in azure-functions-runtime's threads is tied to its own.
+        self._in_flight: dict[str, InvocationScope] = {}
+
+    def scope(self) -> InvocationScope | None:
+        """The invocation the calling code runs in, or None (code outside any invocation).
+
+        The invoker's context variable reaches the function wherever the emulator calls it. azure-functions-runtime
+        calls a sync function in its own thread pool, where no context variable of the host's arrives (as on
+        Azure); there the runtime's own invocation id says which in-flight invocation it is."""
+        scope = current_invocation.get()
+        if scope is None and self.engine is not None and self._in_flight:
+            scope = self._in_flight.get(self.engine.invocation_in_force() or "")
+        return scope
 
     async def invoke(
         self,
@@ -155,9 +168,10 @@ class Invoker:
         ``retry`` is where the invocation stands in the function's retry policy (``context.retry_context``)."""
         details = trigger_details or {}
         invocation_id = str(uuid.uuid4())
-        scope = current_invocation.set(InvocationScope(invocation_id, fn.name))
-        try:
-            with runtime_context(self.runtime), correlation_context(correlation_id) as cid:
+        with runtime_context(self.runtime), correlation_context(correlation_id) as cid:
+            scope = self._in_flight[invocation_id] = InvocationScope(invocation_id, fn.name, correlation_id=cid)
+            token = current_invocation.set(scope)
+            try:
                 self._journal_start(fn, invocation_id, cid, details)
                 started = time.perf_counter()
                 result = InvocationResult(invocation_id, fn.name, ok=False, duration_ms=0.0)
@@ -166,8 +180,9 @@ class Invoker:
                 finally:  # cancelled (the host is draining) or not, the journal says how it ended
                     result.duration_ms = (time.perf_counter() - started) * 1000
                     self._journal_end(fn, result, cid, details)
-        finally:
-            current_invocation.reset(scope)
+            finally:
+                current_invocation.reset(token)
+                del self._in_flight[invocation_id]
         _log_end(fn, result)  # outside the invocation: the host's line, not one of the function's journaled logs
         return result
 
@@ -183,7 +198,7 @@ class Invoker:
         try:
             inputs, metadata = await self._input_datums(fn, trigger_value, details)
             if self.engine is not None:  # azure-functions-runtime converts and calls, as on Azure
-                encoded = await self._call_runtime(fn, self.engine, inputs, metadata)
+                encoded = await self._call_runtime(fn, self.engine, inputs, metadata, result.invocation_id)
             else:
                 encoded = await self._call_here(fn, inputs, metadata, result, details, retry)
             result.outputs, result.http_response, result.http_datum = await self._deliver(fn, encoded, details)
@@ -200,10 +215,16 @@ class Invoker:
             raise
 
     async def _call_runtime(
-        self, fn: FunctionInfo, runtime: AzureRuntime, inputs: dict[str, Datum], metadata: dict[str, Datum]
+        self,
+        fn: FunctionInfo,
+        runtime: AzureRuntime,
+        inputs: dict[str, Datum],
+        metadata: dict[str, Datum],
+        invocation_id: str,
     ) -> list[tuple[BindingInfo, Any, Datum]]:
+        call = runtime.invoke(fn.name, inputs, metadata, invocation_id=invocation_id)
         try:
-            outcome = await asyncio.wait_for(runtime.invoke(fn.name, inputs, metadata), self.config.function_timeout_s)
+            outcome = await asyncio.wait_for(call, self.config.function_timeout_s)
         except TimeoutError:
             raise self._timeout_error(fn, "the runtime's thread runs on until it returns") from None
         return outcome.encoded(fn)
@@ -376,12 +397,20 @@ class Invoker:
         """Record an entry, tied to the invocation and correlation id in force."""
         if self.journal is None:
             return
-        scope = current_invocation.get()
+        scope = self.scope()
         if scope is not None:
             fields.setdefault("invocation_id", scope.invocation_id)
             fields.setdefault("function", scope.function)
-        fields.setdefault("correlation_id", current_correlation_id())
+        fields.setdefault("correlation_id", current_correlation_id() or (scope.correlation_id if scope else None))
         self.journal.record(kind, **fields)
+
+    def _on_event(self, event: Event) -> None:
+        """The sink this invoker adds to its runtime: framework events, tied to the invocation they happened in."""
+        scope = self.scope()
+        if scope is not None:
+            _note_failure(event, scope)
+        if self.journal is not None:
+            self.journal.append_event(event, scope)
 
     def _journal_start(self, fn: FunctionInfo, invocation_id: str, cid: str, details: dict[str, Any]) -> None:
         self._journal(
@@ -418,17 +447,16 @@ class Invoker:
         )
 
     async def close(self) -> None:
-        """Close storage clients and the thread pool (threads still running are not waited for)."""
+        """Close storage clients and the thread pool (threads still running are not waited for); this invoker's
+        sink leaves the runtime (the process's own, under azure-functions-runtime, outlives the host)."""
+        self.runtime.sinks.remove(self._on_event)
         await self.clients.close()
         await self.tables.close()
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 
-def _note_failure(event: Event) -> None:
-    """A runtime sink: the framework gave up on the message, or scheduled its retry, inside this invocation."""
-    scope = current_invocation.get()
-    if scope is None:
-        return
+def _note_failure(event: Event, scope: InvocationScope) -> None:
+    """The framework gave up on the message, or scheduled its retry, inside the invocation ``scope``."""
     data = event.data
     if event.kind == "message.dead_lettered":
         scope.failures.append(f"dead-lettered to {data.get('queue')}: {data.get('error_message')}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,20 @@ from pathlib import Path
 import pytest
 
 from emulator.journal.store import Journal, JournalEntry
+from emulator.runtime.azure import RuntimeName
 from tests.emulator.support import deploy, running, send, wait_for
+
+#: Both engines of the host: the emulator's own worker path, and azure-functions-runtime (Python 3.13+ only).
+ENGINES = [
+    "emulator",
+    pytest.param(
+        "azure",
+        marks=pytest.mark.skipif(
+            sys.version_info < (3, 13) or importlib.util.find_spec("azure_functions_runtime") is None,
+            reason="azure-functions-runtime runs on Python 3.13+ only",
+        ),
+    ),
+]
 
 
 def test_recorded_entries_are_read_back_in_order_with_filters(tmp_path: Path) -> None:
@@ -72,11 +86,12 @@ def test_several_processes_write_one_journal(tmp_path: Path) -> None:
     assert len({e.pid for e in entries}) == 3
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 def test_framework_events_are_tied_to_the_invocation_that_emitted_them(
-    tmp_path: Path, storage_connection_string: str, queue_name: str
+    engine: RuntimeName, tmp_path: Path, storage_connection_string: str, queue_name: str
 ) -> None:
     app = deploy("events", tmp_path / "app", values={"Q": queue_name})
-    with running(app, storage_connection_string) as host:
+    with running(app, storage_connection_string, engine=engine) as host:
         send(storage_connection_string, f"{queue_name}-sync", '{"correlation_id": "corr-1"}')
         send(storage_connection_string, f"{queue_name}-async", "{}")
         events = wait_for(
@@ -90,6 +105,45 @@ def test_framework_events_are_tied_to_the_invocation_that_emitted_them(
     assert by_function["emits_sync"].correlation_id == "corr-1"  # carried in the message body
     assert by_function["emits_async"].invocation_id == starts["emits_async"].invocation_id
     assert by_function["emits_async"].data == {"entity": "order"}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_what_a_sync_processor_did_is_journaled_in_its_invocation_under_either_engine(
+    engine: RuntimeName, tmp_path: Path, storage_connection_string: str, queue_name: str, database_url: str
+) -> None:
+    """azure-functions-runtime calls a sync function in its own thread pool, where none of the host's context
+    variables arrive (as on Azure): the framework's events, its sends and the function's logs are still the host's,
+    journaled in the invocation the host started, whose id is the function's ``context.invocation_id``."""
+    values = {"IN_QUEUE": queue_name, "OUT_QUEUE": f"{queue_name}-out"}
+    app = deploy("processor", tmp_path / "app", values=values)
+    with running(app, storage_connection_string, engine=engine, database_url=database_url) as host:
+        send(storage_connection_string, queue_name, '{"id": "A-1", "total": 5}')
+        ended = wait_for(lambda: host.entries(kinds=["invocation.end"]), what="the invocation")
+        entries = host.entries()
+
+    [start] = [e for e in entries if e.kind == "invocation.start"]
+    mine = [e for e in entries if e.invocation_id == start.invocation_id]
+    assert ended[0].status == "ok", ended[0].data
+    assert {e.kind for e in mine} == {
+        "invocation.start",
+        "log",
+        "operation.start",
+        "entity.persisted",
+        "state.transition",
+        "output.routed",
+        "message.out",
+        "message.completed",
+        "operation.end",
+        "invocation.end",
+    }
+    assert {e.function for e in mine} == {"orders"}
+    [log] = [e for e in mine if e.kind == "log" and e.data["logger"] == "root"]  # alembic's logs are there too
+    assert log.data["message"] == f"invocation {start.invocation_id}"  # the host's id is the function's
+    [routed] = [e for e in mine if e.kind == "output.routed"]
+    [sent] = [e for e in mine if e.kind == "message.out"]
+    # the message's own correlation id: a bare payload gets a new one on Azure (no host puts one in force there)
+    assert (sent.queue, sent.correlation_id) == (f"{queue_name}-out", routed.correlation_id)
+    assert routed.correlation_id is not None
 
 
 def test_entries_survive_a_locked_journal_and_are_written_once_it_frees(tmp_path: Path) -> None:

@@ -66,7 +66,7 @@ def test_the_host_gives_the_runtimes_outcome_case_by_case(
         try:
             return {case: await _outcome(host, queue_name, *spec) for case, spec in cases.CASES.items()}
         finally:
-            await host.invoker.close()
+            await host.stop()  # releases the runtime it used (the process's own, under azure-functions-runtime)
 
     got = asyncio.run(run_all())
     for case in cases.CASES:
