@@ -21,6 +21,8 @@ import tempfile
 from io import BytesIO
 from pathlib import Path
 
+from report import figure
+
 ROOT = Path(__file__).resolve().parents[1]
 APP = """
 import azure.functions as func
@@ -130,6 +132,11 @@ def main() -> None:
         print(f"{kind:8} {new[kind + '_direct']:8.3f} {today[kind]:8.3f} {new[kind]:8.3f} {delta:+10.3f}")
     worst = max(new[k] - today[k] for k in ("http", "queue"))
     print(f"budget: +0.200 ms; worst: {worst:+.3f} ms -> {'OK' if worst <= 0.2 else 'OVER BUDGET'}")
+    for kind in ("http", "queue"):
+        figure(f"{kind} invocation through the Invoker (median)", new[kind], "ms",
+               baseline=new[kind + "_direct"], baseline_name="calling the function directly")  # fmt: skip
+    figure(f"invocation overhead added since {args.baseline} (worst of http, queue)", worst, "ms",
+           target="<= +0.2 ms", holds=worst <= 0.2)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -55,6 +55,8 @@ BENCHES: list[Bench] = [
     Bench("tui.py", (), ("--entries", "2000", "--presses", "40")),
     Bench("demo.py", ("--free-ports",), ("--free-ports",)),
     Bench("scaffold.py", (), ("--runs", "3")),
+    Bench("invoke.py", (), ("--n", "300")),
+    Bench("pipeline.py", (), ("--orders", "30", "--storm", "60")),
     Bench("soak.py", (), ("--minutes", "1", "--warm-up", "20", "--sample", "10")),
 ]
 NOT_BENCHMARKS = {"report.py", "run_all.py"}
