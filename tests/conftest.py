@@ -20,6 +20,13 @@ from typing import Any
 
 import pytest
 
+# Bytecode is cached for the test session even where PYTHONDONTWRITEBYTECODE=1 is set (these machines and their
+# CI set it): otherwise every test process, and every `exchange` process a test starts, compiles the project and
+# pytest rewrites every test module again, from source (~2 s of CPU a process, measured). The files go where
+# Python puts them by default, in git-ignored __pycache__ folders.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
 #: Processes a unit test may start, each costing milliseconds: git serves copier its templates; ``file`` is what
 #: importing croniter runs (``platform.architecture()``) and ``uname`` what importing plumbum (copier's git) runs
 #: (``platform.uname()``), each once per interpreter, in whichever test imports it first.
