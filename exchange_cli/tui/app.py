@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -25,6 +25,7 @@ from exchange_cli.tui.events import FollowCorrelation, OpenEntry, RunFunction, S
 from exchange_cli.tui.feed import JournalFeed
 from exchange_cli.tui.footer import LiveFooter
 from exchange_cli.tui.functions_view import FunctionsView
+from exchange_cli.tui.gc_pacing import IdleCollector
 from exchange_cli.tui.logs_view import LogsView
 from exchange_cli.tui.messages_view import MessagesView
 from exchange_cli.tui.model import RING_SIZE, LiveModel
@@ -37,6 +38,8 @@ TABS = ("functions", "messages", "entities", "routing", "poison", "logs")
 #: Figures, the graph and the entity listing are redrawn at most this often (seconds).
 REDRAW_INTERVAL = 1.0
 POISON_INTERVAL = 5.0
+#: How often the idle collector looks whether a full garbage collection is due (seconds).
+GC_TICK = 0.25
 
 
 class ExchangeApp(App[None]):
@@ -73,6 +76,7 @@ class ExchangeApp(App[None]):
         self._polling = False
         self._dirty = {"functions": True, "routing": True, "entities": False}
         self._functions_view: FunctionsView | None = None
+        self.collector = IdleCollector()
 
     #: What the live tables take from the app.
     _live = (follow, paused)
@@ -96,6 +100,8 @@ class ExchangeApp(App[None]):
 
     def on_mount(self) -> None:
         self._functions_view = self.query_one(FunctionsView)
+        self.collector.start()
+        self.set_interval(GC_TICK, self.collector.tick)
         self.sub_title = str(self.target.deployment_dir)
         self.load_catalog()
         self.set_interval(self.poll_interval, self._poll_unless_busy)
@@ -345,6 +351,12 @@ class ExchangeApp(App[None]):
     def _shower(self, tab: str) -> Callable[[], None]:
         return lambda: self.action_show_tab(tab)
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.collector.input_seen()  # no full garbage collection while the user waits for this one
+        await super().on_event(event)
+
     def on_unmount(self) -> None:
+        self.collector.stop()
         if self.reader is not None:
             self.reader.close()
