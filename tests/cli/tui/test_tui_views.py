@@ -289,3 +289,19 @@ async def test_a_tab_key_on_a_dialog_leaves_the_tab_behind_it(target: TuiTarget)
 
         assert type(app.screen).__name__ == "HelpScreen"
         assert app.query_one(TabbedContent).active == "functions"
+
+
+async def test_the_footer_shows_the_keys_of_the_tab_shown(journal: Journal, target: TuiTarget) -> None:
+    from textual.widgets._footer import FooterKey
+
+    def shown_keys() -> set[str]:
+        return {k.description for k in app.query(FooterKey) if k.display}
+
+    write_orders(journal, 1, 3)
+    app = make_app(target)
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: app.model.entries_seen == 3 * 7)
+        for key, follow_shown in (("2", True), ("1", False), ("6", True), ("6", True), ("3", False)):
+            await pilot.press(key)
+            await wait_for(pilot, lambda shown=follow_shown: ("Follow cid" in shown_keys()) is shown)
+            assert {"Filter", "Quit"} <= shown_keys()
