@@ -85,6 +85,7 @@ class IdleCollector:
             return False
         gc.collect()
         self.collections += 1
+        self._long_lived = max(1, len(gc.get_objects(generation=2)))  # counted now, inside the pause just taken
         return True
 
     def _grown(self) -> bool:
