@@ -63,7 +63,8 @@ class IdleCollector:
         """Give the collector its previous thresholds back."""
         if self._saved is None:
             return
-        gc.set_threshold(*self._saved)
+        if self._saved[2] != NEVER:  # else another app's collector had it first: that one gives it back
+            gc.set_threshold(*self._saved)
         self._saved = None
         if self._observe in gc.callbacks:
             gc.callbacks.remove(self._observe)

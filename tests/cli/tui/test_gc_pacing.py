@@ -103,6 +103,17 @@ def test_stop_gives_back_the_thresholds_and_the_callback() -> None:
     assert gc.callbacks == callbacks
 
 
+def test_two_apps_collectors_stopped_in_any_order_leave_the_thresholds_of_before() -> None:
+    before = gc.get_threshold()
+    first, second = IdleCollector(), IdleCollector()
+    first.start()
+    second.start()
+    first.stop()
+    second.stop()
+
+    assert gc.get_threshold() == before
+
+
 @pytest.mark.asyncio
 async def test_the_app_owns_the_full_collections_while_it_runs_and_gives_them_back(
     journal: Journal, target: TuiTarget
