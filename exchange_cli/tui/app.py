@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -25,9 +25,11 @@ from exchange_cli.tui.events import FollowCorrelation, OpenEntry, RunFunction, S
 from exchange_cli.tui.feed import JournalFeed
 from exchange_cli.tui.footer import LiveFooter
 from exchange_cli.tui.functions_view import FunctionsView
+from exchange_cli.tui.gc_pacing import IdleCollector
 from exchange_cli.tui.logs_view import LogsView
 from exchange_cli.tui.messages_view import MessagesView
 from exchange_cli.tui.model import RING_SIZE, LiveModel
+from exchange_cli.tui.panes import LiveTabs, place_underline
 from exchange_cli.tui.poison_view import PoisonView
 from exchange_cli.tui.routing_view import RoutingView
 from exchange_cli.tui.stream_table import StreamTable
@@ -37,6 +39,8 @@ TABS = ("functions", "messages", "entities", "routing", "poison", "logs")
 #: Figures, the graph and the entity listing are redrawn at most this often (seconds).
 REDRAW_INTERVAL = 1.0
 POISON_INTERVAL = 5.0
+#: How often the idle collector looks whether a full garbage collection is due (seconds).
+GC_TICK = 0.25
 
 
 class ExchangeApp(App[None]):
@@ -44,7 +48,13 @@ class ExchangeApp(App[None]):
 
     TITLE = "exchange"
     BINDINGS = [
-        *(Binding(str(i), f"show_tab('{tab}')", tab.title(), show=False) for i, tab in enumerate(TABS, 1)),
+        # priority: the key is the app's at once, not after it has bubbled up from the focused table through the
+        # view, the pane, the switcher, the tabs and the screen (a loop turn each). A text field still types it
+        # (Textual leaves a key to the focused widget that consumes it); check_action leaves it to a dialog
+        *(
+            Binding(str(i), f"show_tab('{tab}')", tab.title(), show=False, priority=True)
+            for i, tab in enumerate(TABS, 1)
+        ),
         Binding("slash", "filter", "Filter"),
         Binding("s", "send", "Send"),
         Binding("p", "toggle_pause", "Pause"),
@@ -73,13 +83,14 @@ class ExchangeApp(App[None]):
         self._polling = False
         self._dirty = {"functions": True, "routing": True, "entities": False}
         self._functions_view: FunctionsView | None = None
+        self.collector = IdleCollector()
 
     #: What the live tables take from the app.
     _live = (follow, paused)
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with TabbedContent(id="tabs"):
+        with LiveTabs(id="tabs"):
             with TabPane("Functions", id="functions"):
                 yield FunctionsView()
             with TabPane("Messages", id="messages"):
@@ -96,6 +107,8 @@ class ExchangeApp(App[None]):
 
     def on_mount(self) -> None:
         self._functions_view = self.query_one(FunctionsView)
+        self.collector.start()
+        self.set_interval(GC_TICK, self.collector.tick)
         self.sub_title = str(self.target.deployment_dir)
         self.load_catalog()
         self.set_interval(self.poll_interval, self._poll_unless_busy)
@@ -267,14 +280,30 @@ class ExchangeApp(App[None]):
         text = f"{function} triggered" if ok else f"The host refused to run {function} (HTTP {status}): {body}"
         self.call_from_thread(self.notify, text, severity="information" if ok else "error")
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "show_tab" and self.screen is not self.screen_stack[0]:
+            return False  # a priority key reaches past a dialog: there it is the dialog's
+        return super().check_action(action, parameters)
+
     def action_show_tab(self, tab: str) -> None:
+        """Show ``tab``, its rows brought up to date and its table focused, all before the next frame.
+
+        Not left to the TabActivated handler (which still does it for a click on a tab): that message arrives a
+        few loop turns later, and the screen's 60 fps update timer would paint the switch between the hops (the
+        tab, then its rows, then the focus and the footer's keys): two or three layouts and frames per key."""
         tabs = self.query_one(TabbedContent)
-        if tabs.active == tab:
-            self._focus_pane(tab)
-        tabs.active = tab  # a change focuses the pane's table when the tab is activated
+        if not self._views_up():
+            tabs.active = tab
+            return
+        with self.batch_update():
+            tabs.active = tab
+            if self.animation_level == "none":  # (else Tabs animates it)
+                place_underline(tabs)
+            self._redraw_tab(tab)
+            self._focus_pane(tab, at_once=True)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        """Bring the shown tab up to date and put the keyboard in it.
+        """Bring the shown tab up to date and put the keyboard in it (a click on a tab; a tab key did it already).
 
         Only if it is still the active tab: two tab keys pressed quickly leave the first activation in the queue
         behind the second, and focusing the first pane then would make it active again (a focused pane activates
@@ -282,14 +311,26 @@ class ExchangeApp(App[None]):
         pane = event.pane.id
         if pane and self._views_up() and pane == event.tabbed_content.active:  # (no panes while shutting down)
             self._redraw_tab(pane)
-            self._focus_pane(pane)
+            if not self._focus_in(pane):
+                self._focus_pane(pane)
 
-    def _focus_pane(self, tab: str) -> None:
-        """Put the keyboard in the view's table (or its graph), so its keys work at once."""
+    def _focus_in(self, tab: str) -> bool:
+        focused = self.screen.focused
+        return focused is not None and any(node.id == tab and isinstance(node, TabPane) for node in focused.ancestors)
+
+    def _focus_pane(self, tab: str, *, at_once: bool = False) -> None:
+        """Put the keyboard in the view's table (or its graph), so its keys work at once; ``at_once``: now, with
+        the footer's keys (else after the pending messages, as Widget.focus does)."""
         pane = self.query_one(f"#{tab}", TabPane)
         found = pane.query("DataTable, LiveTable, RoutingView")
-        if found:
-            found.first().focus()
+        if not found:
+            return
+        widget = found.first()
+        if not at_once:
+            widget.focus()
+        elif self.screen is pane.screen and self.screen.focused is not widget:
+            self.screen.set_focus(widget)
+            self.screen.refresh_bindings()
 
     def action_filter(self) -> None:
         pane = self.query_one(TabbedContent).active_pane
@@ -345,6 +386,12 @@ class ExchangeApp(App[None]):
     def _shower(self, tab: str) -> Callable[[], None]:
         return lambda: self.action_show_tab(tab)
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.collector.input_seen()  # no full garbage collection while the user waits for this one
+        await super().on_event(event)
+
     def on_unmount(self) -> None:
+        self.collector.stop()
         if self.reader is not None:
             self.reader.close()

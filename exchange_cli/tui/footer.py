@@ -45,14 +45,35 @@ class LiveFooter(Footer):
                 widget.__class__ = _Key  # the same widget, styled the same (CSS matches FooterKey on subclasses)
             yield widget
 
+    _shown_for: tuple[object, ...] | None = None
+
     def bindings_changed(self, screen: Screen[object]) -> None:
         self._bindings_ready = True
         if not screen.app.app_focus:
             return
         # in place, at once: the keys change in the same frame as the focus (Footer waits a refresh, then
         # recomposes, which costs the tab switch a second layout and paint)
-        if self.is_attached and screen is self.screen and not self._update_in_place():
+        if not self.is_attached or screen is not self.screen:
+            return
+        # a focus change tells the footer two or three times; the keys it would compose are made only when the
+        # bindings behind them changed
+        shown_for = self._bindings_key(screen)
+        if shown_for == self._shown_for:
+            return
+        if self._update_in_place():
+            self._shown_for = shown_for
+        else:
+            self._shown_for = None
             self.call_after_refresh(self.recompose)
+
+    def _bindings_key(self, screen: Screen[object]) -> tuple[object, ...]:
+        """What the keys Footer composes are made of (Footer.compose reads the same)."""
+        shown = tuple(
+            (key, binding.key, binding.action, binding.description, binding.group, binding.tooltip, enabled, tooltip)
+            for key, (_, binding, enabled, tooltip) in screen.active_bindings.items()
+            if binding.show or key == self.app.COMMAND_PALETTE_BINDING
+        )
+        return (shown, self.compact, self.show_command_palette, len(self.children))
 
     def _wanted(self) -> list[FooterKey] | None:
         """The keys Footer would compose now, or None when it would group some (then it recomposes)."""

@@ -262,3 +262,46 @@ async def test_two_tab_keys_typed_at_once_leave_the_second_tab_shown(journal: Jo
 
         assert activations == ["messages", "logs"]
         assert app.focused is app.query_one(LogsView).table
+
+
+async def test_digits_typed_in_a_filter_line_are_text_not_tab_keys(journal: Journal, target: TuiTarget) -> None:
+    # the tab keys are the app's before the focused widget sees them (priority), except in a text field
+    from textual.widgets import TabbedContent
+
+    write_orders(journal, 1, 3)
+    app = make_app(target)
+    async with app.run_test() as pilot:
+        await pilot.press("2", "slash", "4", "1")
+        filter_line = app.query_one(MessagesView).query_one(Input)
+        await wait_for(pilot, lambda: filter_line.value == "41")
+
+        assert app.query_one(TabbedContent).active == "messages"
+        assert app.focused is filter_line
+
+
+async def test_a_tab_key_on_a_dialog_leaves_the_tab_behind_it(target: TuiTarget) -> None:
+    from textual.widgets import TabbedContent
+
+    app = make_app(target)
+    async with app.run_test() as pilot:
+        await pilot.press("question_mark", "3")
+        await pilot.pause()
+
+        assert type(app.screen).__name__ == "HelpScreen"
+        assert app.query_one(TabbedContent).active == "functions"
+
+
+async def test_the_footer_shows_the_keys_of_the_tab_shown(journal: Journal, target: TuiTarget) -> None:
+    from textual.widgets._footer import FooterKey
+
+    def shown_keys() -> set[str]:
+        return {k.description for k in app.query(FooterKey) if k.display}
+
+    write_orders(journal, 1, 3)
+    app = make_app(target)
+    async with app.run_test() as pilot:
+        await wait_for(pilot, lambda: app.model.entries_seen == 3 * 7)
+        for key, follow_shown in (("2", True), ("1", False), ("6", True), ("6", True), ("3", False)):
+            await pilot.press(key)
+            await wait_for(pilot, lambda shown=follow_shown: ("Follow cid" in shown_keys()) is shown)
+            assert {"Filter", "Quit"} <= shown_keys()
