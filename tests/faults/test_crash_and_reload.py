@@ -2,7 +2,9 @@
 
 Orders flow through a three-stage pipeline (receive -> enrich -> store); at the end every order is in exactly one
 kind of place: processed (one entity per stage, version 1, thanks to duplicate detection), a poison queue or the
-dead-letter queue. The journal shows that no message was ever run by two invocations at once.
+dead-letter queue. No message was ever run by two invocations at once: not as the journal shows the invocations,
+nor as the app's own unbuffered record of its code's runs shows them (a SIGKILLed worker's last journal entries
+are lost with it: that record says when its invocations really ended).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from tests.faults.support import (
     STAGES,
     Ledger,
     Pipeline,
+    Span,
+    app_runs,
     kill,
     ledger,
     make_pipeline,
@@ -33,6 +37,7 @@ from tests.faults.support import (
     queue_length,
     running_workers,
     spans,
+    until_killed,
 )
 
 pytestmark = pytest.mark.subprocess
@@ -110,6 +115,8 @@ class Outcome:
     ledger: Ledger
     disruptor: Disruptor
     journal: list[JournalEntry]
+    #: The app's own record of its code's runs, by invocation id.
+    runs: dict[str, Span]
 
 
 def run_chaos(chaos: Chaos, tmp_path: Path, storage: str, database_url: str, settle_s: float = 180) -> Outcome:
@@ -138,7 +145,8 @@ def run_chaos(chaos: Chaos, tmp_path: Path, storage: str, database_url: str, set
     finally:
         dev.close()
     entries = pipeline.journal.read(limit=10_000_000)
-    return Outcome(orders, ledger(pipeline, storage, database_url), disruptor, entries)
+    runs = app_runs(pipeline.runs_file)
+    return Outcome(orders, ledger(pipeline, storage, database_url), disruptor, entries, runs)
 
 
 def settled(pipeline: Pipeline, storage: str, database_url: str, orders: list[dict[str, str]]) -> bool:
@@ -156,7 +164,7 @@ def check(outcome: Outcome) -> None:
     """Every order in its one expected place, one entity version each, no message run twice at once."""
     found, orders, disruptor = outcome.ledger, outcome.orders, outcome.disruptor
     kills, reloads = len(disruptor.killed_at), disruptor.reloads
-    runs = spans(outcome.journal, disruptor.killed_at)
+    runs = spans(outcome.journal, disruptor.killed_at, outcome.runs)
     again = sum(1 for e in outcome.journal if e.kind == "invocation.start" and (e.data.get("dequeue_count") or 1) > 1)
     print(
         f"\n{len(orders)} orders, {kills} workers killed, {reloads} reloads, {len(runs)} invocations "
@@ -170,8 +178,13 @@ def check(outcome: Outcome) -> None:
     ok = [o["id"] for o in orders if o["kind"] == "ok"]
     assert all(found.entity_rows[(stage, i)] == 1 for stage in STAGES for i in ok)
     assert set(found.versions) == {1}, "a redelivered message made a new entity version"
+    # the app's record is complete wherever the journal is: an invocation that ended has a run that ended
+    unrecorded = [s for s in runs if s.ended_by == "journal" and outcome.runs.get(s.invocation_id, s).end is None]
+    assert not unrecorded, f"invocations the app has no finished run of: {unrecorded[:3]}"
     clashes = overlaps(runs)
-    assert not clashes, f"messages run by two invocations at once: {clashes[:3]}"
+    assert not clashes, f"messages run by two invocations at once (journal): {clashes[:3]}"
+    clashes = overlaps(until_killed(outcome.runs, disruptor.killed_at))
+    assert not clashes, f"messages run by two invocations at once (the app's record): {clashes[:3]}"
 
 
 def test_no_order_is_lost_when_workers_are_killed_and_code_reloads_under_traffic(
