@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -166,9 +167,10 @@ def check(outcome: Outcome) -> None:
     kills, reloads = len(disruptor.killed_at), disruptor.reloads
     runs = spans(outcome.journal, disruptor.killed_at, outcome.runs)
     again = sum(1 for e in outcome.journal if e.kind == "invocation.start" and (e.data.get("dequeue_count") or 1) > 1)
+    lost = Counter(s.ended_by for s in runs if s.ended_by != "journal")
     print(
         f"\n{len(orders)} orders, {kills} workers killed, {reloads} reloads, {len(runs)} invocations "
-        f"({again} redeliveries): {found.counts()}"
+        f"({again} redeliveries): {found.counts()}; ends not journaled: {dict(lost)}"
     )
     wrong = {o["id"]: found.places(o["id"]) for o in orders if set(found.places(o["id"])) != {EXPECTED[o["kind"]]}}
     assert not wrong, f"orders not in exactly their one expected place: {dict(list(wrong.items())[:10])}"
