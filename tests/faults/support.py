@@ -258,35 +258,37 @@ class Span:
     pid: int
     start: datetime
     end: datetime | None
-    #: ``journal``, ``app`` (the app's own record of its code's end), ``kill`` (it was running when its worker was
-    #: killed) or ``unknown`` (no end anywhere, and its worker was not killed).
+    #: ``journal``, ``app`` (the app's own record of when its function returned), ``kill`` (it was still running
+    #: when its worker was killed) or ``unknown`` (no end anywhere, and its worker was not killed).
     ended_by: str = "journal"
     invocation_id: str = ""
 
 
-def app_runs(path: Path) -> dict[str, Span]:
-    """The app's own record of each run of its code (see the pipeline app's ``RUNS_FILE``), by invocation id; a
-    run without an ``end`` line was still running when its process died."""
-    found: dict[str, Span] = {}
+@dataclass(frozen=True)
+class Run:
+    """One run of the app's code as the app wrote it down (see the pipeline app's ``RUNS_FILE``)."""
+
+    pid: int
+    start: datetime
+    #: None: its process died before the function returned.
+    end: datetime | None
+
+
+def app_runs(path: Path) -> dict[str, Run]:
+    """The app's record of its code's runs, by invocation id (the app cannot name the queue message: on Azure as
+    here, a JSON body's ``id`` field takes the place of ``msg.id``; the journal's invocation says which it was)."""
+    found: dict[str, Run] = {}
     lines = path.read_text().splitlines() if path.exists() else []
-    for event, invocation_id, message_id, pid, unix_time in (line.split() for line in lines):
+    for event, invocation_id, pid, unix_time in (line.split() for line in lines):
         at = datetime.fromtimestamp(float(unix_time), UTC)
         if event == "start":
-            found[invocation_id] = Span(message_id, int(pid), at, None, "unknown", invocation_id)
+            found[invocation_id] = Run(int(pid), at, None)
         else:
-            found[invocation_id] = replace(found[invocation_id], end=at, ended_by="app")
+            found[invocation_id] = replace(found[invocation_id], end=at)
     return found
 
 
-def until_killed(runs: dict[str, Span], killed_at: dict[int, datetime]) -> list[Span]:
-    """The app's runs, one whose end was never written lasting until its worker was killed."""
-    return [
-        replace(run, end=killed_at[run.pid], ended_by="kill") if run.end is None and run.pid in killed_at else run
-        for run in runs.values()
-    ]
-
-
-def spans(entries: list[JournalEntry], killed_at: dict[int, datetime], runs: dict[str, Span]) -> list[Span]:
+def spans(entries: list[JournalEntry], killed_at: dict[int, datetime], runs: dict[str, Run]) -> list[Span]:
     """Invocations of queue messages as the journal has them.
 
     A killed worker loses the entries it had not flushed yet (the journal writes in batches, ~100 ms apart), so the

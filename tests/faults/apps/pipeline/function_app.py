@@ -32,11 +32,11 @@ WORK_S = float(os.environ.get("WORK_S", "0.005"))
 RUNS_FILE = os.environ.get("RUNS_FILE")
 
 
-def _note(event: str, context: func.Context, msg: func.QueueMessage) -> None:
-    """One line, ``event invocation_id message_id pid unix_time``, in one write(2) on an O_APPEND file: in the
-    kernel's hands before this returns, whole, never interleaved with another worker's line."""
+def _note(event: str, context: func.Context) -> None:
+    """One line, ``event invocation_id pid unix_time``, in one write(2) on an O_APPEND file: in the kernel's
+    hands before this returns, whole, never interleaved with another worker's line."""
     if RUNS_FILE:
-        line = f"{event} {context.invocation_id} {msg.id} {os.getpid()} {time.time()!r}\n"
+        line = f"{event} {context.invocation_id} {os.getpid()} {time.time()!r}\n"
         fd = os.open(RUNS_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.write(fd, line.encode())
@@ -79,7 +79,7 @@ store = _handler("store", None)
 
 
 def _run(handler, msg: func.QueueMessage, context: func.Context) -> None:  # type: ignore[no-untyped-def]
-    _note("start", context, msg)
+    _note("start", context)
     try:
         data = msg.get_json()
         message = Message.create_from_queue_data(data)
@@ -87,7 +87,7 @@ def _run(handler, msg: func.QueueMessage, context: func.Context) -> None:  # typ
             raise RuntimeError(f"order {message.payload['id']} crashes the function")
         handler.execute(message)
     finally:
-        _note("end", context, msg)
+        _note("end", context)
 
 
 @app.queue_trigger(arg_name="msg", queue_name="%Q1%", connection="AzureWebJobsStorage")
