@@ -13,6 +13,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -140,6 +141,30 @@ def truncate(text: str, limit: int = BODY_LIMIT) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... [{len(text) - limit} more characters]"
 
 
+def _create(path: Path, busy_timeout: float) -> None:
+    """Create the file in WAL mode with its schema, waiting up to ``busy_timeout`` for other processes doing the same.
+
+    Switching a new file to WAL takes its exclusive lock without SQLite's busy handler: while another process holds
+    a lock on it (two workers of ``exchange dev`` create the journal of a fresh deployment at once), the switch
+    fails at once with "database is locked", whatever the timeout. Try again until the timeout, as any write would.
+    """
+    deadline = time.monotonic() + busy_timeout
+    pause = 0.005
+    while True:
+        try:
+            conn = _connect(path, busy_timeout)
+            try:
+                conn.executescript(_SCHEMA)
+            finally:
+                conn.close()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(min(pause, max(0.0, deadline - time.monotonic())))  # the other holds it for milliseconds
+        pause = min(pause * 2, 0.1)
+
+
 def _connect(path: Path, busy_timeout: float = 5.0) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -175,11 +200,7 @@ class Journal:
         if not create:  # a reader in another process: never creates or writes the file (works on a full disk)
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = _connect(self.path, self.busy_timeout)
-        try:
-            conn.executescript(_SCHEMA)
-        finally:
-            conn.close()
+        _create(self.path, self.busy_timeout)
 
     # -- writing ---------------------------------------------------------------------------------------------
 

@@ -167,3 +167,27 @@ def test_entries_survive_a_locked_journal_and_are_written_once_it_frees(tmp_path
     journal.record("message.in", n=2)
     journal.close()
     assert [e.data["n"] for e in journal.read()] == [1, 2]
+
+
+def test_a_new_journal_waits_for_another_process_creating_it_instead_of_failing_at_once(tmp_path: Path) -> None:
+    import sqlite3
+    import time
+
+    path = tmp_path / "journal.db"
+    # another worker half-way through creating the same journal: it holds the lock of the still rollback-mode file
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    started = time.monotonic()
+    try:
+        Journal(path, busy_timeout=0.5)
+    except sqlite3.OperationalError as exc:
+        waited = time.monotonic() - started
+        assert "locked" in str(exc)
+    else:
+        raise AssertionError("the journal was created while another connection held the file's lock")
+    finally:
+        other.execute("ROLLBACK")
+    # the switch to WAL ignores SQLite's busy handler: without retrying, this failed after 0.0005 s
+    assert waited >= 0.5
+    other.close()
+    Journal(path).record("host.start")  # and once the other lets go, it is created

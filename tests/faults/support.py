@@ -12,8 +12,8 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -45,6 +45,11 @@ class Pipeline:
         return [f"{q}-poison" for q in self.queues]
 
     @property
+    def runs_file(self) -> Path:
+        """Where the app writes down each run of its code as it starts and ends (outside the deployment: no reload)."""
+        return self.path.parent / f"{self.path.name}-runs.log"
+
+    @property
     def journal(self) -> Journal:
         """The journal ``exchange dev`` writes for this deployment."""
         return Journal(self.path / ".exchange" / "journal.db")
@@ -61,6 +66,7 @@ def make_pipeline(target: Path, host: dict[str, object] | None = None, work_s: f
         "DEAD_LETTER_QUEUE": f"{prefix}-dead",
         "TENANT_ID": prefix,
         "WORK_S": str(work_s),
+        "RUNS_FILE": str(target.parent / f"{target.name}-runs.log"),
     }
     path = make_deployment(target, app="pipeline", values=values, apps=APPS)
     if host:
@@ -246,27 +252,69 @@ def rss_kib(pid: int) -> int:
 
 @dataclass(frozen=True)
 class Span:
-    """One invocation of one message by one process."""
+    """One invocation of one message by one process, and what says when it ended."""
 
     message_id: str
     pid: int
     start: datetime
     end: datetime | None
+    #: ``journal``, ``app`` (the app's own record of when its function returned), ``kill`` (it was still running
+    #: when its worker was killed) or ``unknown`` (no end anywhere, and its worker was not killed).
+    ended_by: str = "journal"
+    invocation_id: str = ""
 
 
-def spans(entries: list[JournalEntry], killed_at: dict[int, datetime]) -> list[Span]:
-    """Invocations of queue messages; one that never ended (its worker was killed) lasts until the kill."""
+@dataclass(frozen=True)
+class Run:
+    """One run of the app's code as the app wrote it down (see the pipeline app's ``RUNS_FILE``)."""
+
+    pid: int
+    start: datetime
+    #: None: its process died before the function returned.
+    end: datetime | None
+
+
+def app_runs(path: Path) -> dict[str, Run]:
+    """The app's record of its code's runs, by invocation id (the app cannot name the queue message: on Azure as
+    here, a JSON body's ``id`` field takes the place of ``msg.id``; the journal's invocation says which it was)."""
+    found: dict[str, Run] = {}
+    lines = path.read_text().splitlines() if path.exists() else []
+    for event, invocation_id, pid, unix_time in (line.split() for line in lines):
+        at = datetime.fromtimestamp(float(unix_time), UTC)
+        if event == "start":
+            found[invocation_id] = Run(int(pid), at, None)
+        else:
+            found[invocation_id] = replace(found[invocation_id], end=at)
+    return found
+
+
+def spans(entries: list[JournalEntry], killed_at: dict[int, datetime], runs: dict[str, Run]) -> list[Span]:
+    """Invocations of queue messages as the journal has them.
+
+    A killed worker loses the entries it had not flushed yet (the journal writes in batches, ~100 ms apart), so the
+    journal may have the start of one of its invocations and not the end, though that invocation ended long before
+    the kill and its message was already settled and run again elsewhere. Its end is then taken from the app's
+    own record (``runs``: when the function returned), and only when that has none either (the function was still
+    running) does it last until the kill. An invocation without an end in a worker that was not killed has none.
+    """
     starts = {e.invocation_id: e for e in entries if e.kind == "invocation.start" and e.message_id}
     ends = {e.invocation_id: e for e in entries if e.kind == "invocation.end" and e.message_id}
     found = []
     for invocation_id, start in starts.items():
-        end = ends.get(invocation_id)
-        found.append(Span(start.message_id or "", start.pid, start.at, end.at if end else killed_at.get(start.pid)))
+        span = Span(start.message_id or "", start.pid, start.at, None, "unknown", invocation_id)
+        end, run = ends.get(invocation_id), runs.get(invocation_id)
+        if end is not None:
+            span = replace(span, end=end.at, ended_by="journal")
+        elif start.pid in killed_at and run is not None and run.end is not None:
+            span = replace(span, end=run.end, ended_by="app")
+        elif start.pid in killed_at:
+            span = replace(span, end=killed_at[start.pid], ended_by="kill")
+        found.append(span)
     return found
 
 
 def overlaps(found: list[Span]) -> list[tuple[Span, Span]]:
-    """Pairs of invocations of one message that ran at the same time."""
+    """Pairs of invocations of one message that ran at the same time (one without an end clashes with the next)."""
     by_message: dict[str, list[Span]] = {}
     for span in found:
         by_message.setdefault(span.message_id, []).append(span)

@@ -2,13 +2,16 @@
 
 Orders flow through a three-stage pipeline (receive -> enrich -> store); at the end every order is in exactly one
 kind of place: processed (one entity per stage, version 1, thanks to duplicate detection), a poison queue or the
-dead-letter queue. The journal shows that no message was ever run by two invocations at once.
+dead-letter queue. The journal shows that no message was ever run by two invocations at once (a SIGKILLed worker's
+last journal entries are lost with it: the app's own unbuffered record of its code's runs says when those
+invocations really ended).
 """
 
 from __future__ import annotations
 
 import random
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +26,8 @@ from tests.faults.support import (
     STAGES,
     Ledger,
     Pipeline,
+    Run,
+    app_runs,
     kill,
     ledger,
     make_pipeline,
@@ -110,6 +115,8 @@ class Outcome:
     ledger: Ledger
     disruptor: Disruptor
     journal: list[JournalEntry]
+    #: The app's own record of its code's runs, by invocation id.
+    runs: dict[str, Run]
 
 
 def run_chaos(chaos: Chaos, tmp_path: Path, storage: str, database_url: str, settle_s: float = 180) -> Outcome:
@@ -138,7 +145,8 @@ def run_chaos(chaos: Chaos, tmp_path: Path, storage: str, database_url: str, set
     finally:
         dev.close()
     entries = pipeline.journal.read(limit=10_000_000)
-    return Outcome(orders, ledger(pipeline, storage, database_url), disruptor, entries)
+    runs = app_runs(pipeline.runs_file)
+    return Outcome(orders, ledger(pipeline, storage, database_url), disruptor, entries, runs)
 
 
 def settled(pipeline: Pipeline, storage: str, database_url: str, orders: list[dict[str, str]]) -> bool:
@@ -156,11 +164,12 @@ def check(outcome: Outcome) -> None:
     """Every order in its one expected place, one entity version each, no message run twice at once."""
     found, orders, disruptor = outcome.ledger, outcome.orders, outcome.disruptor
     kills, reloads = len(disruptor.killed_at), disruptor.reloads
-    runs = spans(outcome.journal, disruptor.killed_at)
+    runs = spans(outcome.journal, disruptor.killed_at, outcome.runs)
     again = sum(1 for e in outcome.journal if e.kind == "invocation.start" and (e.data.get("dequeue_count") or 1) > 1)
+    lost = Counter(s.ended_by for s in runs if s.ended_by != "journal")
     print(
         f"\n{len(orders)} orders, {kills} workers killed, {reloads} reloads, {len(runs)} invocations "
-        f"({again} redeliveries): {found.counts()}"
+        f"({again} redeliveries): {found.counts()}; ends not journaled: {dict(lost)}"
     )
     wrong = {o["id"]: found.places(o["id"]) for o in orders if set(found.places(o["id"])) != {EXPECTED[o["kind"]]}}
     assert not wrong, f"orders not in exactly their one expected place: {dict(list(wrong.items())[:10])}"
@@ -170,6 +179,11 @@ def check(outcome: Outcome) -> None:
     ok = [o["id"] for o in orders if o["kind"] == "ok"]
     assert all(found.entity_rows[(stage, i)] == 1 for stage in STAGES for i in ok)
     assert set(found.versions) == {1}, "a redelivered message made a new entity version"
+    # the app's record is complete wherever the journal is (and so not vacuous): every invocation the journal saw
+    # end has a run that ended; one still running after its invocation ended would be a host that let go too soon
+    finished = {i for i, run in outcome.runs.items() if run.end is not None}
+    unrecorded = [s for s in runs if s.ended_by == "journal" and s.invocation_id not in finished]
+    assert not unrecorded, f"invocations the app has no finished run of: {unrecorded[:3]}"
     clashes = overlaps(runs)
     assert not clashes, f"messages run by two invocations at once: {clashes[:3]}"
 

@@ -4,6 +4,10 @@ Each stage persists the order as an entity of its own type (duplicate detection 
 no-op) and routes it to the next stage's queue. The payload's ``kind`` picks a fate: ``ok`` is processed,
 ``invalid`` fails validation (dead-lettered by the framework), ``crash`` raises in the function before the
 framework sees it (the host moves it to the poison queue after maxDequeueCount).
+
+Where ``RUNS_FILE`` is set, each run of a stage's code is written down there as it starts and as it ends, one
+unbuffered line each: what a SIGKILLed worker was doing survives it (the journal's last ~100 ms, still buffered
+in the worker, do not).
 """
 
 import os
@@ -25,6 +29,19 @@ from framework import (
 app = func.FunctionApp()
 #: Seconds each stage works on a message, so that a killed worker has messages in flight.
 WORK_S = float(os.environ.get("WORK_S", "0.005"))
+RUNS_FILE = os.environ.get("RUNS_FILE")
+
+
+def _note(event: str, context: func.Context) -> None:
+    """One line, ``event invocation_id pid unix_time``, in one write(2) on an O_APPEND file: in the kernel's
+    hands before this returns, whole, never interleaved with another worker's line."""
+    if RUNS_FILE:
+        line = f"{event} {context.invocation_id} {os.getpid()} {time.time()!r}\n"
+        fd = os.open(RUNS_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, line.encode())
+        finally:
+            os.close(fd)
 
 
 class Stage(ProcessorInterface):
@@ -61,24 +78,28 @@ enrich = _handler("enrich", os.environ["Q3"])
 store = _handler("store", None)
 
 
-def _run(handler, msg: func.QueueMessage) -> None:  # type: ignore[no-untyped-def]
-    data = msg.get_json()
-    message = Message.create_from_queue_data(data)
-    if message.payload.get("kind") == "crash":
-        raise RuntimeError(f"order {message.payload['id']} crashes the function")
-    handler.execute(message)
+def _run(handler, msg: func.QueueMessage, context: func.Context) -> None:  # type: ignore[no-untyped-def]
+    _note("start", context)
+    try:
+        data = msg.get_json()
+        message = Message.create_from_queue_data(data)
+        if message.payload.get("kind") == "crash":
+            raise RuntimeError(f"order {message.payload['id']} crashes the function")
+        handler.execute(message)
+    finally:
+        _note("end", context)
 
 
 @app.queue_trigger(arg_name="msg", queue_name="%Q1%", connection="AzureWebJobsStorage")
-def stage_receive(msg: func.QueueMessage) -> None:
-    _run(receive, msg)
+def stage_receive(msg: func.QueueMessage, context: func.Context) -> None:
+    _run(receive, msg, context)
 
 
 @app.queue_trigger(arg_name="msg", queue_name="%Q2%", connection="AzureWebJobsStorage")
-def stage_enrich(msg: func.QueueMessage) -> None:
-    _run(enrich, msg)
+def stage_enrich(msg: func.QueueMessage, context: func.Context) -> None:
+    _run(enrich, msg, context)
 
 
 @app.queue_trigger(arg_name="msg", queue_name="%Q3%", connection="AzureWebJobsStorage")
-def stage_store(msg: func.QueueMessage) -> None:
-    _run(store, msg)
+def stage_store(msg: func.QueueMessage, context: func.Context) -> None:
+    _run(store, msg, context)
