@@ -20,7 +20,6 @@ import logging
 import os
 import signal
 import socket
-import sqlite3
 import sys
 import traceback
 from typing import TYPE_CHECKING, Any
@@ -85,11 +84,11 @@ def _describe_failure(error: BaseException) -> str:
 
 def _journal_failure(config: WorkerConfig, event: str, error: BaseException) -> None:
     """Keep the whole traceback in the journal (``exchange messages``), where a screen has no room for it."""
-    from emulator.journal.store import Journal
+    from emulator.journal.store import Journal, JournalError
 
     try:
         journal = Journal(config.journal_file)
-    except (OSError, sqlite3.Error):
+    except JournalError:
         return  # the screen still shows what went wrong
     traceback_text = getattr(error, "details", "") or "".join(traceback.format_exception(error))
     journal.record("host.error", status=event, data={"error": str(error), "traceback": traceback_text})

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from framework.errors import ExchangeError
 from framework.events import Event
 
 _log = logging.getLogger("emulator.journal.store")
@@ -141,6 +142,20 @@ def truncate(text: str, limit: int = BODY_LIMIT) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... [{len(text) - limit} more characters]"
 
 
+class JournalError(ExchangeError):
+    """The journal file cannot be created or opened (a folder in the way, no space, another process's lock that
+    outlasted the busy timeout, a file that is not a journal): said as such, not as a failure of the user's code."""
+
+    def __init__(self, path: Path, error: BaseException) -> None:
+        super().__init__(
+            f"cannot open the journal {path}: {error}",
+            hint="the journal records what the host did (exchange messages, the TUI); check that the folder is "
+            "writable and the disk has room, stop any other exchange dev using it, or delete the file if it is "
+            "damaged (only that history is lost)",
+        )
+        self.path = path
+
+
 def _create(path: Path, busy_timeout: float) -> None:
     """Create the file in WAL mode with its schema, waiting up to ``busy_timeout`` for other processes doing the same.
 
@@ -199,8 +214,11 @@ class Journal:
         self._conn: sqlite3.Connection | None = None
         if not create:  # a reader in another process: never creates or writes the file (works on a full disk)
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        _create(self.path, self.busy_timeout)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _create(self.path, self.busy_timeout)
+        except (OSError, sqlite3.Error) as error:
+            raise JournalError(self.path, error) from error
 
     # -- writing ---------------------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.journal.store import Journal, JournalEntry
+from emulator.journal.store import Journal, JournalEntry, JournalError
 from emulator.runtime.azure import RuntimeName
 from tests.emulator.support import deploy, running, send, wait_for
 
@@ -42,6 +42,20 @@ def test_recorded_entries_are_read_back_in_order_with_filters(tmp_path: Path) ->
     assert [e.function for e in journal.read(status="error")] == ["b"]
     assert journal.last_id() == everything[-1].id
     assert journal.read(since_id=journal.last_id()) == []
+
+
+def test_a_journal_that_cannot_be_opened_names_its_file_and_what_to_do(tmp_path: Path) -> None:
+    in_the_way = tmp_path / ".exchange"
+    in_the_way.write_text("a file where the journal's folder should be")
+    with pytest.raises(JournalError) as info:
+        Journal(in_the_way / "journal.db")
+    assert info.value.message.startswith(f"cannot open the journal {in_the_way / 'journal.db'}: ")
+    assert info.value.hint and "writable" in info.value.hint
+
+    damaged = tmp_path / "journal.db"
+    damaged.write_bytes(b"not a journal at all " * 200)
+    with pytest.raises(JournalError, match=r"cannot open the journal .*journal\.db: file is not a database"):
+        Journal(damaged)
 
 
 def test_entries_round_trip_through_their_json_form(tmp_path: Path) -> None:
