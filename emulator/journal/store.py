@@ -238,10 +238,6 @@ class Journal:
         if self._writer is None:
             self._start_writer()
 
-    def event_sink(self, event: Event) -> None:
-        """A :mod:`framework.events` sink: each framework event becomes an entry tied to the current invocation."""
-        self.append_event(event, current_invocation.get())
-
     def append_event(self, event: Event, scope: InvocationScope | None) -> None:
         """Append a framework event as an entry tied to the invocation ``scope`` (None: to no invocation)."""
         data = dict(event.data)
